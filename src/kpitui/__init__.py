@@ -1,0 +1,3 @@
+"""kpitui: a terminal monitor for government KPI targets."""
+
+__version__ = "0.1.0"
