@@ -1,0 +1,671 @@
+"""TOML definitions -> validated :class:`Definitions`, with findings that name file:line:col.
+
+``tomllib`` gives values but no positions, so a small :class:`Locator` scans the source for
+table headers and ``key =`` lines to put each finding on the line a user has to edit.
+
+A file with any error is set aside as a whole (its findings say why); the files that remain
+are merged. A conflict between files (a duplicate id, an unknown group or parent) sets the
+later file aside, in the order the files were given (folders: by name).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - the fallback for older interpreters
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from kpitui.core import findings as fnd
+from kpitui.core.findings import Finding
+from kpitui.core.model import (
+    ALL_AGENCIES,
+    DEFAULT_WARN,
+    Agency,
+    Aggregate,
+    CsvOptions,
+    Dashboard,
+    Definitions,
+    Direction,
+    Group,
+    Indicator,
+)
+from kpitui.core.text import clean, quote
+
+INDICATOR_ID = re.compile(r"[a-z0-9_.-]+")
+CANONICAL_COLUMNS = ("indicator", "agency", "period", "value", "numerator", "denominator", "note")
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "cp1258": "cp1258",
+    "windows-1258": "cp1258",
+    "utf-16": "utf-16",
+    "utf16": "utf-16",
+}
+MAX_TOML_BYTES = 16 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- locating keys
+
+
+class Locator:
+    """Finds the line (and column) of tables and keys in a TOML source."""
+
+    _ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
+    _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        # (name, occurrence index, first line, last line) of every header, 1-based lines.
+        self.sections: list[tuple[str, int, int, int]] = []
+        counts: dict[str, int] = {}
+        starts: list[tuple[str, int, int]] = []
+        for number, line in enumerate(self.lines, start=1):
+            m = self._ARRAY.match(line) or self._TABLE.match(line)
+            if m:
+                name = _normal_header(m.group(1))
+                index = counts.get(name, 0)
+                counts[name] = index + 1
+                starts.append((name, index, number))
+        for i, (name, index, first) in enumerate(starts):
+            last = starts[i + 1][2] - 1 if i + 1 < len(starts) else len(self.lines)
+            self.sections.append((name, index, first, last))
+
+    def section(self, name: str, index: int = 0) -> tuple[int, int]:
+        """(first, last) line of a table; (0, 0) when not found (e.g. an inline table)."""
+        for sname, sindex, first, last in self.sections:
+            if sname == name and sindex == index:
+                return first, last
+        return 0, 0
+
+    def key(self, name: str, index: int, key: str) -> tuple[int, int]:
+        """(line, col) of ``key =`` in a table ("" = the top level); else the table's header line."""
+        if name:
+            first, last = self.section(name, index)
+            if not first:
+                return 0, 0
+        else:
+            first = 1
+            last = self.sections[0][2] - 1 if self.sections else len(self.lines)
+        pattern = re.compile(r"^(\s*)[\"']?" + re.escape(key) + r"[\"']?\s*=")
+        for number in range(first, last + 1):
+            m = pattern.match(self.lines[number - 1])
+            if m:
+                return number, len(m.group(1)) + 1
+        return (first if name else 0), 0
+
+
+def _normal_header(raw: str) -> str:
+    parts = [p.strip().strip("\"'") for p in raw.split(".")]
+    return ".".join(parts)
+
+
+# --------------------------------------------------------------------------- one file
+
+
+@dataclass
+class FileDefinitions:
+    """What one TOML file defines, before merging."""
+
+    path: str
+    dashboard: Dashboard | None = None
+    dashboard_line: int = 0
+    csv: CsvOptions | None = None
+    csv_line: int = 0
+    groups: list[Group] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    agencies: list[Agency] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    locator: Locator | None = None
+    warn_given: set[str] = field(default_factory=set)
+    """Indicator ids that set their own ``warn`` (the others take the dashboard's)."""
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.is_error for f in self.findings)
+
+
+class _Table:
+    """Validation of one TOML table against a schema of key -> checker."""
+
+    def __init__(
+        self,
+        out: FileDefinitions,
+        loc: Locator,
+        section: str,
+        index: int,
+        data: dict[str, Any],
+        label: str,
+    ) -> None:
+        self.out, self.loc, self.section, self.index = out, loc, section, index
+        self.data = data
+        self.label = label
+
+    def line_of(self, key: str | None = None) -> tuple[int, int]:
+        if key is None:
+            first, _ = self.loc.section(self.section, self.index)
+            return first, 0
+        return self.loc.key(self.section, self.index, key)
+
+    def error(self, message: str, key: str | None = None) -> None:
+        line, col = self.line_of(key)
+        self.out.findings.append(fnd.error(self.out.path, line, message, col=col))
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for key in self.data:
+            if key not in allowed:
+                hint = _closest(key, allowed)
+                extra = f" (did you mean '{hint}'?)" if hint else ""
+                self.error(f"{self.label}: unknown key {quote(key)}{extra}", key)
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.error(f"{self.label}: missing required key '{key}'")
+            return None
+        if not isinstance(value, str):
+            self.error(
+                f"{self.label}: '{key}' must be a string, not {_type_name(value)}", key
+            )
+            return None
+        value = clean(unicodedata.normalize("NFC", value)).strip()
+        if required and not value:
+            self.error(f"{self.label}: '{key}' must not be empty", key)
+            return None
+        return value
+
+    def number(
+        self, key: str, check: Callable[[float], bool] | None = None, rule: str = ""
+    ) -> float | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.error(
+                f"{self.label}: '{key}' must be a number, not {_type_name(value)}", key
+            )
+            return None
+        number = float(value)
+        if not math.isfinite(number):
+            self.error(f"{self.label}: '{key}' must be a finite number", key)
+            return None
+        if check is not None and not check(number):
+            self.error(f"{self.label}: '{key}' must be {rule}, not {value}", key)
+            return None
+        return number
+
+    def choice(self, key: str, choices: Sequence[str]) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error(
+                f"{self.label}: '{key}' must be a string, not {_type_name(value)}", key
+            )
+            return None
+        if value not in choices:
+            listed = ", ".join(f"'{c}'" for c in choices)
+            self.error(f"{self.label}: '{key}' must be one of {listed}, not {quote(value)}", key)
+            return None
+        return value
+
+    def day(self, key: str) -> date | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, date) and not hasattr(value, "hour"):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.error(f"{self.label}: '{key}' must be a date like 2023-12-31, not {quote(value)}", key)
+        return None
+
+
+def _type_name(value: object) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _closest(key: str, allowed: Iterable[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+DASHBOARD_KEYS = ("title", "lang", "warn", "deadline", "stale_days")
+CSV_KEYS = ("delimiter", "decimal", "thousands", "encoding", "columns")
+GROUP_KEYS = ("id", "name")
+INDICATOR_KEYS = (
+    "id",
+    "name",
+    "name_en",
+    "group",
+    "unit",
+    "target",
+    "direction",
+    "aggregate",
+    "scale",
+    "warn",
+    "deadline",
+    "baseline",
+    "owner",
+    "source",
+    "description",
+)
+AGENCY_KEYS = ("id", "name", "parent", "kind")
+TOP_KEYS = {"dashboard": dict, "csv": dict, "group": list, "indicator": list, "agency": list}
+
+
+def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
+    """Parse and validate one TOML file. Never raises: problems become findings."""
+    out = FileDefinitions(path)
+    try:
+        if data is None:
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_TOML_BYTES + 1)
+    except OSError as exc:
+        out.findings.append(fnd.error(path, 0, f"cannot read file: {exc.strerror or exc}"))
+        return out
+    if len(data) > MAX_TOML_BYTES:
+        out.findings.append(
+            fnd.error(path, 0, f"file is larger than {MAX_TOML_BYTES // 2**20} MiB")
+        )
+        return out
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        out.findings.append(
+            fnd.error(path, line, "bytes that are not valid UTF-8 (TOML files are UTF-8)", col=col)
+        )
+        return out
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, col, message = _toml_error_position(exc)
+        out.findings.append(fnd.error(path, line, f"invalid TOML: {message}", col=col))
+        return out
+    except (RecursionError, ValueError) as exc:  # pathological nesting
+        out.findings.append(fnd.error(path, 0, f"invalid TOML: {exc}"))
+        return out
+    out.locator = Locator(text)
+    _validate_document(out, out.locator, doc)
+    return out
+
+
+def _toml_error_position(exc: Exception) -> tuple[int, int, str]:
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    col = getattr(exc, "colno", None)
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
+    if m:
+        line = line or int(m.group(1))
+        col = col or int(m.group(2))
+        message = message[: m.start()] + message[m.end() :]
+    elif re.search(r"\(at end of document\)", message):
+        message = message.replace(" (at end of document)", " at end of document")
+    msg = getattr(exc, "msg", None)
+    if isinstance(msg, str) and msg:
+        message = msg
+    return int(line or 0), int(col or 0), clean(message.strip()) or "syntax error"
+
+
+def _validate_document(out: FileDefinitions, loc: Locator, doc: dict[str, Any]) -> None:
+    for key, value in doc.items():
+        expected = TOP_KEYS.get(key)
+        line, col = loc.key("", 0, key)
+        if expected is None:
+            if not line:
+                line = loc.section(key)[0]
+            hint = _closest(key, TOP_KEYS)
+            extra = f" (did you mean '{hint}'?)" if hint else ""
+            out.findings.append(
+                fnd.error(out.path, line, f"unknown table {quote(key)}{extra}", col=col)
+            )
+            continue
+        if not isinstance(value, expected) or (
+            expected is list and not all(isinstance(v, dict) for v in value)
+        ):
+            what = "a table [" + key + "]" if expected is dict else "an array of tables [[" + key + "]]"
+            out.findings.append(
+                fnd.error(out.path, line or loc.section(key)[0], f"'{key}' must be {what}", col=col)
+            )
+            continue
+    if isinstance(doc.get("dashboard"), dict):
+        _dashboard(out, _Table(out, loc, "dashboard", 0, doc["dashboard"], "[dashboard]"))
+    if isinstance(doc.get("csv"), dict):
+        _csv(out, loc, doc["csv"])
+    for kind, handler in (("group", _group), ("indicator", _indicator), ("agency", _agency)):
+        tables = doc.get(kind)
+        if isinstance(tables, list):
+            for index, table in enumerate(tables):
+                if isinstance(table, dict):
+                    label = _label(kind, table, index)
+                    handler(out, _Table(out, loc, kind, index, table, label))
+
+
+def _label(kind: str, table: dict[str, Any], index: int) -> str:
+    ident = table.get("id")
+    if isinstance(ident, str) and ident:
+        return f"{kind} {quote(ident)}"
+    return f"{kind} #{index + 1}"
+
+
+def _dashboard(out: FileDefinitions, t: _Table) -> None:
+    t.check_keys(DASHBOARD_KEYS)
+    warn = t.number("warn", lambda w: 0 < w <= 1, "between 0 (excluded) and 1")
+    stale = t.number("stale_days", lambda d: d >= 0 and d == int(d), "a whole number of days")
+    out.dashboard = Dashboard(
+        title=t.text("title") or "",
+        lang=t.choice("lang", ("vi", "en")),
+        warn=DEFAULT_WARN if warn is None else warn,
+        deadline=t.day("deadline"),
+        stale_days=None if stale is None else int(stale),
+    )
+    out.dashboard_line = t.line_of()[0]
+
+
+def _csv(out: FileDefinitions, loc: Locator, data: dict[str, Any]) -> None:
+    t = _Table(out, loc, "csv", 0, data, "[csv]")
+    t.check_keys(CSV_KEYS)
+    delimiter = t.choice("delimiter", (",", ";", "\t", "|"))
+    decimal = t.choice("decimal", (".", ","))
+    thousands = t.choice("thousands", ("", ".", ",", " "))
+    encoding_raw = t.text("encoding")
+    encoding = "utf-8"
+    if encoding_raw is not None:
+        norm = ENCODINGS.get(encoding_raw.lower())
+        if norm is None:
+            t.error(
+                "[csv]: 'encoding' must be one of 'utf-8', 'cp1258', 'utf-16', "
+                f"not {quote(encoding_raw)}",
+                "encoding",
+            )
+        else:
+            encoding = norm
+    if thousands and thousands == (decimal or "."):
+        t.error("[csv]: 'thousands' must differ from 'decimal'", "thousands")
+    if delimiter and delimiter == (decimal or ".") :
+        t.error("[csv]: 'delimiter' must differ from 'decimal'", "delimiter")
+    columns: list[tuple[str, str]] = []
+    raw_columns = data.get("columns")
+    if raw_columns is not None:
+        if not isinstance(raw_columns, dict):
+            t.error("[csv]: 'columns' must be a table of header name = canonical name", "columns")
+        else:
+            ct = _Table(out, loc, "csv.columns", 0, raw_columns, "[csv.columns]")
+            seen: dict[str, str] = {}
+            for header, canonical in raw_columns.items():
+                if not isinstance(canonical, str) or canonical not in CANONICAL_COLUMNS:
+                    listed = ", ".join(CANONICAL_COLUMNS)
+                    ct.error(
+                        f"[csv.columns]: {quote(header)} must map to one of {listed}, "
+                        f"not {quote(canonical)}",
+                        header,
+                    )
+                    continue
+                if canonical in seen:
+                    ct.error(
+                        f"[csv.columns]: {quote(header)} and {quote(seen[canonical])} "
+                        f"both map to '{canonical}'",
+                        header,
+                    )
+                    continue
+                seen[canonical] = header
+                columns.append((unicodedata.normalize("NFC", header).strip(), canonical))
+    out.csv = CsvOptions(
+        delimiter=delimiter or ",",
+        decimal=decimal or ".",
+        thousands=thousands or "",
+        encoding=encoding,
+        columns=tuple(columns),
+    )
+    out.csv_line = t.line_of()[0]
+
+
+def _group(out: FileDefinitions, t: _Table) -> None:
+    t.check_keys(GROUP_KEYS)
+    ident = t.text("id", required=True)
+    name = t.text("name", required=True)
+    if ident and name:
+        out.groups.append(Group(ident, name, out.path, t.line_of()[0]))
+
+
+def _indicator(out: FileDefinitions, t: _Table) -> None:
+    t.check_keys(INDICATOR_KEYS)
+    ident = t.text("id", required=True)
+    if ident and not INDICATOR_ID.fullmatch(ident):
+        t.error(
+            f"indicator {quote(ident)}: id must use only a-z, 0-9, '_', '.', '-'", "id"
+        )
+        ident = None
+    name = t.text("name", required=True)
+    unit = t.text("unit") or ""
+    direction = t.choice("direction", [d.value for d in Direction])
+    aggregate = t.choice("aggregate", [a.value for a in Aggregate])
+    scale = t.number("scale", lambda s: s > 0, "greater than 0")
+    warn = t.number("warn", lambda w: 0 < w <= 1, "between 0 (excluded) and 1")
+    ind = Indicator(
+        id=ident or "",
+        name=name or "",
+        name_en=t.text("name_en"),
+        group=t.text("group"),
+        unit=unit,
+        target=t.number("target"),
+        direction=Direction(direction) if direction else Direction.HIGHER,
+        aggregate=Aggregate(aggregate)
+        if aggregate
+        else (Aggregate.RATIO if unit == "%" else Aggregate.SUM),
+        scale=scale if scale is not None else (100.0 if unit == "%" else 1.0),
+        warn=warn if warn is not None else DEFAULT_WARN,
+        deadline=t.day("deadline"),
+        baseline=t.number("baseline"),
+        owner=t.text("owner"),
+        source=t.text("source"),
+        description=t.text("description"),
+        path=out.path,
+        line=t.line_of()[0],
+    )
+    if ident and name:
+        out.indicators.append(ind)
+        if warn is not None:
+            out.warn_given.add(ident)
+
+
+def _agency(out: FileDefinitions, t: _Table) -> None:
+    t.check_keys(AGENCY_KEYS)
+    ident = t.text("id", required=True)
+    if ident == ALL_AGENCIES:
+        t.error(f"agency id '{ALL_AGENCIES}' is reserved for all agencies together", "id")
+        ident = None
+    name = t.text("name", required=True)
+    parent = t.text("parent") or None
+    if ident and name:
+        out.agencies.append(
+            Agency(ident, name, parent, t.text("kind"), out.path, t.line_of()[0])
+        )
+
+
+# --------------------------------------------------------------------------- merging
+
+
+@dataclass
+class Merged:
+    definitions: Definitions
+    findings: list[Finding]
+    used: list[str]
+    """Paths of the files whose definitions are in effect."""
+
+
+def merge(files: Sequence[FileDefinitions]) -> Merged:
+    """Merge the files that parsed cleanly; a file that conflicts with an earlier one is set aside."""
+    candidates = [f for f in files if f.ok]
+    findings: list[Finding] = []
+    for f in files:
+        findings.extend(f.findings)
+    while True:
+        conflict = _conflicts(candidates)
+        if not conflict:
+            break
+        bad_path, new_findings = conflict
+        findings.extend(new_findings)
+        candidates = [f for f in candidates if f.path != bad_path]
+    dashboard = next((f.dashboard for f in candidates if f.dashboard), None) or Dashboard()
+    csv = next((f.csv for f in candidates if f.csv), None) or CsvOptions()
+    indicators = []
+    for f in candidates:
+        for ind in f.indicators:
+            ind = replace(
+                ind,
+                warn=ind.warn if ind.id in f.warn_given else dashboard.warn,
+                deadline=ind.deadline or dashboard.deadline,
+            )
+            indicators.append(ind)
+    definitions = Definitions(
+        dashboard=dashboard,
+        csv=csv,
+        groups=tuple(g for f in candidates for g in f.groups),
+        indicators=tuple(indicators),
+        agencies=tuple(a for f in candidates for a in f.agencies),
+    )
+    return Merged(definitions, findings, [f.path for f in candidates])
+
+
+def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """The first file (in order) that conflicts with the ones before it, and why."""
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    dashboard_at: tuple[str, int] | None = None
+    csv_at: tuple[str, int] | None = None
+    for f in files:
+        problems: list[Finding] = []
+        if f.dashboard is not None:
+            if dashboard_at:
+                problems.append(
+                    fnd.error(
+                        f.path,
+                        f.dashboard_line,
+                        f"a second [dashboard] (the first is at {dashboard_at[0]}:{dashboard_at[1]})",
+                    )
+                )
+            dashboard_at = dashboard_at or (f.path, f.dashboard_line)
+        if f.csv is not None:
+            if csv_at:
+                problems.append(
+                    fnd.error(
+                        f.path, f.csv_line, f"a second [csv] (the first is at {csv_at[0]}:{csv_at[1]})"
+                    )
+                )
+            csv_at = csv_at or (f.path, f.csv_line)
+        entries: list[tuple[str, str, int]] = (
+            [("group", g.id, g.line) for g in f.groups]
+            + [("indicator", i.id, i.line) for i in f.indicators]
+            + [("agency", a.id, a.line) for a in f.agencies]
+        )
+        for kind, ident, line in entries:
+            first = seen.get((kind, ident))
+            if first:
+                problems.append(
+                    fnd.error(
+                        f.path,
+                        line,
+                        f"duplicate {kind} id {quote(ident)} (first defined at {first[0]}:{first[1]})",
+                    )
+                )
+            else:
+                seen[(kind, ident)] = (f.path, line)
+        if problems:
+            return f.path, problems
+    # References need every file: check them once all ids are known.
+    groups = {ident for (kind, ident) in seen if kind == "group"}
+    agencies = {ident for (kind, ident) in seen if kind == "agency"}
+    for f in files:
+        problems = []
+        for ind in f.indicators:
+            if ind.group and ind.group not in groups:
+                line, col = _key_position(f, "indicator", ind.line, "group")
+                problems.append(
+                    fnd.error(
+                        f.path,
+                        line,
+                        f"indicator {quote(ind.id)}: unknown group {quote(ind.group)}",
+                        col=col,
+                    )
+                )
+        for ag in f.agencies:
+            if ag.parent and ag.parent not in agencies:
+                line, col = _key_position(f, "agency", ag.line, "parent")
+                problems.append(
+                    fnd.error(
+                        f.path,
+                        line,
+                        f"agency {quote(ag.id)}: unknown parent {quote(ag.parent)}",
+                        col=col,
+                    )
+                )
+        if problems:
+            return f.path, problems
+    cycle = _find_cycle([a for f in files for a in f.agencies])
+    if cycle:
+        agency = cycle[0]
+        owner = next(f for f in files if f.path == agency.path)
+        line, col = _key_position(owner, "agency", agency.line, "parent")
+        chain = " -> ".join(quote(a.id) for a in cycle) + " -> " + quote(cycle[0].id)
+        return agency.path, [
+            fnd.error(agency.path, line, f"agency {quote(agency.id)}: cyclic parent: {chain}", col=col)
+        ]
+    return None
+
+
+def _key_position(f: FileDefinitions, kind: str, table_line: int, key: str) -> tuple[int, int]:
+    """Line and column of ``key`` in the table of ``f`` that starts at ``table_line``."""
+    if f.locator is not None:
+        for name, index, first, _last in f.locator.sections:
+            if name == kind and first == table_line:
+                line, col = f.locator.key(name, index, key)
+                return (line, col) if line else (table_line, 0)
+    return table_line, 0
+
+
+def _find_cycle(agencies: Sequence[Agency]) -> list[Agency] | None:
+    by_id = {a.id: a for a in agencies}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in agencies:
+        path: list[Agency] = []
+        node: Agency | None = start
+        while node is not None and state.get(node.id) != 2:
+            if state.get(node.id) == 1:
+                return path[path.index(node) :]
+            state[node.id] = 1
+            path.append(node)
+            node = by_id.get(node.parent) if node.parent else None
+        for a in path:
+            state[a.id] = 2
+    return None
+
+
+def load_definitions(paths: Sequence[str]) -> Merged:
+    """Parse and merge TOML files, in the order given."""
+    return merge([parse_file(p) for p in paths])
