@@ -1,0 +1,279 @@
+"""Pace to the deadline, year-end projection and missing reporters (SPEC §4.4).
+
+A target is due by a deadline D; its target period starts at S = 1 January of D's year.
+Every period stands at its end date; day counts are calendar days.
+
+* expected value at the current period's end t: the straight line from the anchor
+  (S, baseline) — or, without a baseline, the first period in [S, D] that has a value — to
+  (D, target); before the anchor it is the anchor's value, after D the target.
+* on track: value ≥ expected (≤ for lower-is-better).
+* projection: the least-squares line through every (end date, value) in [S, t], at D; none
+  with fewer than two periods.
+* missing reporters: agencies without children that reported the indicator in an earlier
+  period of [S, D] but not in the current one.
+
+Everything is computed from the per-period grid that ``views.table`` builds, with group-by
+aggregations (sums for the least squares), never a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from kpitui.core.attainment import TOLERANCE
+from kpitui.core.model import Direction
+
+if TYPE_CHECKING:
+    from kpitui.core.snapshot import Snapshot
+
+DAYS_PER_MONTH = 365.25 / 12
+PACE_COLUMNS = ["expected", "on_track", "projected", "missing_reporters"]
+
+
+def deadline_frame(snap: Snapshot) -> pl.DataFrame:
+    """indicator -> deadline D, start S, baseline."""
+    rows = []
+    for i in snap.definitions.indicators:
+        d = i.deadline
+        rows.append((i.id, d, date(d.year, 1, 1) if d else None, i.baseline))
+    return pl.DataFrame(
+        rows,
+        schema={"indicator": pl.String, "deadline": pl.Date, "window_start": pl.Date, "baseline": pl.Float64},
+        orient="row",
+    )
+
+
+def _days(expr: pl.Expr) -> pl.Expr:
+    return (expr - pl.col("window_start")).dt.total_days().cast(pl.Float64)
+
+
+def grid_aggregations() -> list[pl.Expr]:
+    """Aggregations over one (indicator, agency)'s periods; the grid has ``value``, ``end``,
+    ``order``, ``cur_order``, ``start``, ``deadline``, ``reported``."""
+    in_window = (pl.col("end") >= pl.col("window_start")) & (pl.col("end") <= pl.col("deadline"))
+    point = in_window & pl.col("value").is_not_null() & (pl.col("order") <= pl.col("cur_order"))
+    x = _days(pl.col("end"))
+    y = pl.col("value")
+    reported_earlier = in_window & (pl.col("order") < pl.col("cur_order")) & pl.col("reported").fill_null(False)
+    reported_now = (pl.col("order") == pl.col("cur_order")) & pl.col("reported").fill_null(False)
+    return [
+        pl.col("deadline").first(),
+        pl.col("window_start").first(),
+        pl.col("baseline").first(),
+        pl.col("end").filter(pl.col("order") == pl.col("cur_order")).first().alias("cur_end"),
+        pl.col("end").filter(point).first().alias("_first_end"),
+        pl.col("value").filter(point).first().alias("_first_value"),
+        point.sum().alias("_n"),
+        x.filter(point).sum().alias("_sx"),
+        y.filter(point).sum().alias("_sy"),
+        (x * x).filter(point).sum().alias("_sxx"),
+        (x * y).filter(point).sum().alias("_sxy"),
+        (reported_earlier.any() & ~reported_now.any()).alias("_gone"),
+    ]
+
+
+def pace_columns() -> list[pl.Expr]:
+    """expected, on_track, projected, will_meet, needed_per_month from the aggregations."""
+    has_baseline = pl.col("baseline").is_not_null()
+    t_a = pl.when(has_baseline).then(pl.col("window_start")).otherwise(pl.col("_first_end"))
+    v_a = pl.when(has_baseline).then(pl.col("baseline")).otherwise(pl.col("_first_value"))
+    t = pl.col("cur_end")
+    span = (pl.col("deadline") - t_a).dt.total_days().cast(pl.Float64)
+    gone = (t - t_a).dt.total_days().cast(pl.Float64)
+    fraction = pl.min_horizontal(gone / span, pl.lit(1.0))
+    expected = (
+        pl.when(
+            pl.col("deadline").is_null()
+            | pl.col("target").is_null()
+            | pl.col("value").is_null()
+            | v_a.is_null()
+            | t.is_null()
+        )
+        .then(None)
+        .when(t <= t_a)
+        .then(v_a)
+        .when(span <= 0)
+        .then(pl.col("target"))
+        .otherwise(v_a + (pl.col("target") - v_a) * fraction)
+    )
+    n = pl.col("_n").cast(pl.Float64)
+    denom = n * pl.col("_sxx") - pl.col("_sx") ** 2
+    slope = (n * pl.col("_sxy") - pl.col("_sx") * pl.col("_sy")) / denom
+    intercept = (pl.col("_sy") - slope * pl.col("_sx")) / n
+    x_deadline = (pl.col("deadline") - pl.col("window_start")).dt.total_days().cast(pl.Float64)
+    projected = (
+        pl.when(
+            (pl.col("_n") >= 2)
+            & (denom.abs() > 1e-12)
+            & pl.col("deadline").is_not_null()
+            & pl.col("target").is_not_null()
+            & pl.col("value").is_not_null()
+        )
+        .then(intercept + slope * x_deadline)
+        .otherwise(None)
+    )
+    lower = pl.col("direction") == Direction.LOWER.value
+    on_track = (
+        pl.when(pl.col("expected").is_null())
+        .then(None)
+        .when(lower)
+        .then(pl.col("value") <= pl.col("expected") + TOLERANCE)
+        .otherwise(pl.col("value") >= pl.col("expected") - TOLERANCE)
+    )
+    p = pl.col("projected")
+    tgt = pl.col("target")
+    will_meet = (
+        pl.when(p.is_null())
+        .then(None)
+        .when(lower)
+        .then(p <= tgt + TOLERANCE)
+        .otherwise(p >= tgt - TOLERANCE)
+    )
+    months_left = (pl.col("deadline") - t).dt.total_days().cast(pl.Float64) / DAYS_PER_MONTH
+    needed = (
+        pl.when(
+            pl.col("value").is_null() | tgt.is_null() | pl.col("deadline").is_null() | (months_left <= 0)
+        )
+        .then(None)
+        .otherwise((tgt - pl.col("value")) / months_left)
+    )
+    return [
+        expected.alias("expected"),
+        projected.alias("projected"),
+        needed.alias("needed_per_month"),
+        on_track.alias("on_track"),
+        will_meet.alias("will_meet"),
+    ]
+
+
+def finish(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Apply :func:`pace_columns` (two steps: on_track needs expected)."""
+    exprs = pace_columns()
+    first = [e for e in exprs if e.meta.output_name() in ("expected", "projected", "needed_per_month")]
+    second = [e for e in exprs if e.meta.output_name() in ("on_track", "will_meet")]
+    return rows.with_columns(first).with_columns(second)
+
+
+# --------------------------------------------------------------------------- missing reporters
+
+
+def missing_reporters(
+    snap: Snapshot, current: pl.DataFrame, agencies: Sequence[str]
+) -> pl.DataFrame:
+    """(indicator, agency, missing_reporters) for agencies that have children.
+
+    Uses the reporter bitmaps of the streaming pass: for every agency P whose children are
+    leaves, one bit per child and period. Missing = reported in an earlier period of [S, D]
+    (OR of those bitmaps) and not in the current one (AND NOT), counted with popcount, then
+    summed over the agencies P below each requested agency.
+    """
+    tree = snap.tree
+    schema = {"indicator": pl.String, "agency": pl.String, "missing_reporters": pl.UInt32}
+    pairs = []
+    own_leaves = []
+    for a in agencies:
+        if tree.is_leaf(a):
+            continue
+        for node in tree.subtree(a):
+            if any(not tree.has_own_slot(c) for c in tree.children.get(node, ())):
+                pairs.append((node, a))
+            if node != a and tree.is_leaf(node) and tree.has_own_slot(node):
+                own_leaves.append((node, a))
+    windows = deadline_frame(snap).lazy()
+    periods = snap.periods.lazy().select("period", "order", "end")
+    cur = current.lazy().select("indicator", "cur_order")
+    parts: list[pl.LazyFrame] = []
+    if pairs and snap.reporters.height:
+        pair_frame = pl.DataFrame(pairs, schema=["holder", "agency"], orient="row")
+        rep = _in_window(snap.reporters.lazy(), cur, periods, windows)
+        before = pl.col("bits").filter(pl.col("order") < pl.col("cur_order")).bitwise_or()
+        now = pl.col("bits").filter(pl.col("order") == pl.col("cur_order")).bitwise_or()
+        parts.append(
+            rep.group_by("indicator", "holder", "word")
+            .agg(before.alias("before"), now.alias("now"))
+            .with_columns(
+                missing=(pl.col("before").fill_null(0) & ~pl.col("now").fill_null(0))
+                .bitwise_count_ones()
+                .cast(pl.UInt32)
+            )
+            .join(pair_frame.lazy(), on="holder")
+            .select("indicator", "agency", "missing")
+        )
+    if own_leaves:
+        leaf_frame = pl.DataFrame(own_leaves, schema=["leaf", "agency"], orient="row")
+        present = (
+            snap.values.lazy()
+            .filter(pl.col("reported"))
+            .select("indicator", pl.col("agency").alias("leaf"), "period")
+            .join(leaf_frame.lazy(), on="leaf")
+        )
+        rep = _in_window(present, cur, periods, windows)
+        parts.append(
+            rep.group_by("indicator", "leaf", "agency")
+            .agg(
+                (
+                    (pl.col("order") < pl.col("cur_order")).any()
+                    & ~(pl.col("order") == pl.col("cur_order")).any()
+                )
+                .cast(pl.UInt32)
+                .alias("missing")
+            )
+            .select("indicator", "agency", "missing")
+        )
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return (
+        pl.concat(parts)
+        .group_by("indicator", "agency")
+        .agg(pl.col("missing").sum().cast(pl.UInt32).alias("missing_reporters"))
+        .collect()
+    )
+
+
+def _in_window(
+    lf: pl.LazyFrame, cur: pl.LazyFrame, periods: pl.LazyFrame, windows: pl.LazyFrame
+) -> pl.LazyFrame:
+    """Rows of periods in [S, D] up to each indicator's current period."""
+    return (
+        lf.join(cur, on="indicator")
+        .join(periods, on="period")
+        .join(windows, on="indicator")
+        .filter(
+            (pl.col("end") >= pl.col("window_start"))
+            & (pl.col("end") <= pl.col("deadline"))
+            & (pl.col("order") <= pl.col("cur_order"))
+        )
+    )
+
+
+def missing_reporter_list(snap: Snapshot, current: pl.DataFrame) -> list[tuple[str, str]]:
+    """(indicator, agency) of every missing reporter, decoded from the bitmaps."""
+    tree = snap.tree
+    rows = []
+    rep = (
+        _in_window(
+            snap.reporters.lazy(),
+            current.lazy().select("indicator", "cur_order"),
+            snap.periods.lazy().select("period", "order", "end"),
+            deadline_frame(snap).lazy(),
+        )
+        .group_by("indicator", "holder", "word")
+        .agg(
+            pl.col("bits").filter(pl.col("order") < pl.col("cur_order")).bitwise_or().alias("before"),
+            pl.col("bits").filter(pl.col("order") == pl.col("cur_order")).bitwise_or().alias("now"),
+        )
+        .with_columns(missing=pl.col("before").fill_null(0) & ~pl.col("now").fill_null(0))
+        .filter(pl.col("missing") != 0)
+        .sort("indicator", "holder", "word")
+        .collect()
+    )
+    for indicator, holder, word, bits in rep.select("indicator", "holder", "word", "missing").iter_rows():
+        leaves = [c for c in tree.children.get(holder, ()) if not tree.has_own_slot(c)]
+        for bit in range(64):
+            if bits >> bit & 1 and word * 64 + bit < len(leaves):
+                rows.append((indicator, leaves[word * 64 + bit]))
+    return rows
