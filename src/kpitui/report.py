@@ -1,0 +1,131 @@
+"""`kpitui show`: the summary or a breakdown as a table on stdout.
+
+On a terminal it is a Rich table coloured by status; piped, it is plain aligned text with no
+escape sequences, so it can go to a file, ``grep`` or an e-mail. Both read the same view.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+import polars as pl
+
+from kpitui.core import numbers
+from kpitui.core.snapshot import Snapshot
+from kpitui.core.text import clean
+from kpitui.i18n import status_word, t
+from kpitui.palette import GLYPHS, STATUS_COLOURS
+
+
+def summary_rows(snap: Snapshot, frame: pl.DataFrame, lang: str) -> tuple[list[str], list[list[str]], list[str]]:
+    headers = [
+        t("col.status", lang),
+        "ID",
+        t("col.indicator", lang),
+        t("col.value", lang),
+        t("col.target", lang),
+        t("col.attainment", lang),
+        t("col.change", lang),
+        t("col.period", lang),
+    ]
+    rows = []
+    statuses = []
+    for r in frame.iter_rows(named=True):
+        unit = r.get("unit") or ""
+        name = r.get("name_en") if lang == "en" and r.get("name_en") else r.get("name")
+        rows.append(
+            [
+                f"{GLYPHS[r['status']]} {status_word(r['status'], lang)}",
+                r["indicator"],
+                clean(name or ""),
+                numbers.with_unit(r["value"], unit, lang),
+                numbers.with_unit(r["target"], unit, lang),
+                numbers.attainment(r["attainment"], lang),
+                numbers.change(r["change"], unit, lang),
+                r["period"] or "",
+            ]
+        )
+        statuses.append(r["status"])
+    return headers, rows, statuses
+
+
+def breakdown_rows(snap: Snapshot, frame: pl.DataFrame, lang: str) -> tuple[list[str], list[list[str]], list[str]]:
+    unit = ""
+    if frame.height:
+        unit = frame.get_column("unit")[0] or ""
+    headers = [
+        t("col.status", lang),
+        "ID",
+        t("col.agency", lang),
+        t("col.value", lang),
+        t("col.fraction", lang),
+        t("col.attainment", lang),
+        t("col.change", lang),
+        t("col.note", lang),
+    ]
+    rows = []
+    statuses = []
+    for r in frame.iter_rows(named=True):
+        indent = "  " * max(0, (r.get("depth") or 0) - (frame.get_column("depth").min() or 0))  # type: ignore[operator]
+        rows.append(
+            [
+                f"{GLYPHS[r['status']]} {status_word(r['status'], lang)}",
+                clean(r["agency"]),
+                indent + clean(snap.tree.names.get(r["agency"], r["agency"]) or t("all_agencies", lang)),
+                numbers.with_unit(r["value"], unit, lang),
+                numbers.fraction(r["numerator"], r["denominator"], lang),
+                numbers.attainment(r["attainment"], lang),
+                numbers.change(r["change"], unit, lang),
+                clean(r.get("note") or ""),
+            ]
+        )
+        statuses.append(r["status"])
+    return headers, rows, statuses
+
+
+def plain(headers: list[str], rows: list[list[str]]) -> str:
+    """Aligned columns, two spaces apart, no escape sequences."""
+    from rich.cells import cell_len
+
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    right = {3, 4, 5, 6}
+
+    def line(cells: list[str]) -> str:
+        parts = []
+        for i, c in enumerate(cells):
+            pad = " " * (widths[i] - cell_len(c))
+            parts.append(pad + c if i in right else c + pad)
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)]) + "\n"
+
+
+def print_table(
+    title: str,
+    headers: list[str],
+    rows: list[list[str]],
+    statuses: list[str],
+    out: IO[str] | None = None,
+    terminal: bool | None = None,
+) -> None:
+    out = out or sys.stdout
+    terminal = out.isatty() if terminal is None else terminal
+    if not terminal:
+        if title:
+            out.write(clean(title) + "\n\n")
+        out.write(plain(headers, rows))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(clean(title)) if title else None, header_style="bold", expand=False)
+    for i, h in enumerate(headers):
+        table.add_column(Text(h), justify="right" if i in (3, 4, 5, 6) else "left", no_wrap=i != 2)
+    for cells, status in zip(rows, statuses, strict=True):
+        colour = STATUS_COLOURS.get(status, "")
+        table.add_row(
+            *[Text(c, style=colour if i in (0, 5) else "") for i, c in enumerate(cells)]
+        )
+    Console(file=out, highlight=False).print(table)
