@@ -78,13 +78,11 @@ class Locator:
         for i, (name, index, first) in enumerate(starts):
             last = starts[i + 1][2] - 1 if i + 1 < len(starts) else len(self.lines)
             self.sections.append((name, index, first, last))
+        self._by_key = {(name, index): (first, last) for name, index, first, last in self.sections}
 
     def section(self, name: str, index: int = 0) -> tuple[int, int]:
         """(first, last) line of a table; (0, 0) when not found (e.g. an inline table)."""
-        for sname, sindex, first, last in self.sections:
-            if sname == name and sindex == index:
-                return first, last
-        return 0, 0
+        return self._by_key.get((name, index), (0, 0))
 
     def key(self, name: str, index: int, key: str) -> tuple[int, int]:
         """(line, col) of ``key =`` in a table ("" = the top level); else the table's header line."""

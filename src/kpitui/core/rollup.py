@@ -114,42 +114,72 @@ class Tree:
         return out[::-1]
 
     def _slot_frame(self) -> pl.DataFrame:
-        """agency -> (slot, own, word, bit) for the streaming pass of :func:`aggregate`."""
-        rows: list[tuple[str, str, bool, int, int]] = []
+        """agency -> (slot_idx, word, bit) for the streaming pass of :func:`aggregate`.
+
+        A slot is where a row's statistics go: the agency itself (own rows of non-leaves and
+        roots) or its parent (leaves, folded). Slots are numbered so the pass groups by an
+        integer; leaf ``k`` of a parent has bit ``k % 64`` of word ``k // 64``.
+        """
+        agencies: list[str] = []
+        slot_idx: list[int] = []
+        words: list[int] = []
+        bits: list[int] = []
+        names: list[str] = []
+        owns: list[bool] = []
+
+        def slot(name: str, own: bool) -> int:
+            names.append(name)
+            owns.append(own)
+            return len(names) - 1
+
         for node in self.ids:
-            if node == ALL_AGENCIES:
-                continue
-            if self.has_own_slot(node):
-                rows.append((node, node, True, 0, 0))
+            if node != ALL_AGENCIES and self.has_own_slot(node):
+                agencies.append(node)
+                slot_idx.append(slot(node, True))
+                words.append(0)
+                bits.append(0)
         for p, kids in self.children.items():
-            rank = 0
-            for kid in kids:
-                if not self.has_own_slot(kid):
-                    rows.append((kid, p, False, rank // 64, 1 << (rank % 64)))
-                    rank += 1
-        frame = pl.DataFrame(
-            rows,
-            schema={
-                "agency": pl.String,
-                "slot": pl.String,
-                "own": pl.Boolean,
-                "word": pl.UInt32,
-                "bit": pl.UInt64,
-            },
-            orient="row",
+            leaves = [k for k in kids if not self.has_own_slot(k)]
+            if not leaves:
+                continue
+            index = slot(p, False)
+            for rank, kid in enumerate(leaves):
+                agencies.append(kid)
+                slot_idx.append(index)
+                words.append(rank // 64)
+                bits.append(1 << (rank % 64))
+        object.__setattr__(
+            self,
+            "_lookup",
+            pl.DataFrame(
+                {"slot_idx": list(range(len(names))), "slot": names, "own": owns},
+                schema={"slot_idx": pl.UInt32, "slot": pl.String, "own": pl.Boolean},
+            ),
         )
-        return frame
+        return pl.DataFrame(
+            {"agency": agencies, "slot_idx": slot_idx, "word": words, "bit": bits},
+            schema={"agency": pl.String, "slot_idx": pl.UInt32, "word": pl.UInt32, "bit": pl.UInt64},
+        )
+
+    @property
+    def words(self) -> int:
+        """Bitmap words needed for the widest parent (its number of leaf children / 64)."""
+        if not self._slots.height:
+            return 0
+        return int(self._slots.get_column("word").max() or 0) + 1  # type: ignore[operator]
+
+    @property
+    def slot_lookup(self) -> pl.DataFrame:
+        """slot_idx -> (slot, own)."""
+        return self._lookup  # type: ignore[attr-defined, no-any-return]
 
     def slots(self, spellings: dict[str, str] | None = None) -> pl.DataFrame:
         """The slot frame, with a row for every other spelling of an id (written -> defined)."""
-        if not spellings:
+        extra = [(k, v) for k, v in (spellings or {}).items() if k != v]
+        if not extra:
             return self._slots
-        extra = pl.DataFrame(
-            [(k, v) for k, v in spellings.items() if k != v],
-            schema={"agency": pl.String, "_defined": pl.String},
-            orient="row",
-        )
-        aliases = extra.join(self._slots.rename({"agency": "_defined"}), on="_defined").drop(
+        alias = pl.DataFrame(extra, schema={"agency": pl.String, "_defined": pl.String}, orient="row")
+        aliases = alias.join(self._slots.rename({"agency": "_defined"}), on="_defined").drop(
             "_defined"
         )
         return pl.concat([self._slots, aliases])
@@ -229,92 +259,243 @@ def row_value(scale: pl.Expr | None = None) -> pl.Expr:
 # --------------------------------------------------------------------------- the pass
 
 
+MAX_BITMAP_COLUMNS = 4
+"""Up to 4 x 64 leaf children per parent, the bitmaps are columns; wider trees group by word."""
+
+GROUP_SCHEMA = {
+    "indicator": pl.String,
+    "ind": pl.String,
+    "period": pl.String,
+    "slot": pl.String,
+    "own": pl.Boolean,
+    "n": pl.UInt32,
+    "n_val": pl.UInt32,
+    "s_val": pl.Float64,
+    "mn": pl.Float64,
+    "mx": pl.Float64,
+    "n_ratio": pl.UInt32,
+    "s_num": pl.Float64,
+    "s_den": pl.Float64,
+}
+
+
 @dataclass(frozen=True)
 class Aggregated:
-    """The result of the streaming pass: partial statistics and problem counters."""
+    """The result of the streaming pass."""
 
     groups: pl.DataFrame
-    """indicator (as written), ind (defined id or null), period, slot, own, word, n, bits, stats, counters."""
+    """One row per (indicator as written, period, slot): see :data:`GROUP_SCHEMA`."""
+    bits: pl.DataFrame
+    """(ind, period, slot, word, bits) of the leaf groups: which children reported."""
+    problems: int
+    """Rows or groups that need the careful path (unknown ids, unreadable numbers, ...)."""
+    warnings: int
+    """Rows whose numerator exceeds the denominator or whose denominator is 0."""
 
-    def counters(self) -> dict[str, int]:
-        g = self.groups
-        if not g.height:
-            return {}
-        dup = g.filter(
-            (pl.col("own") & (pl.col("n") > 1))
-            | (~pl.col("own") & (pl.col("bits").bitwise_count_ones().cast(pl.UInt32) != pl.col("n")))
-        ).height
-        sums = g.select(
-            pl.col("n").sum().alias("rows"),
-            pl.col("n_bad").sum(),
-            pl.col("n_nonfinite").sum(),
-            pl.col("n_novalue").sum(),
-            pl.col("n_long").sum(),
-            pl.col("n_warn").sum(),
-            pl.col("ind").is_null().sum().alias("n_unknown_indicator"),
-            pl.col("slot").is_null().sum().alias("n_unknown_agency"),
-            pl.col("period").is_null().sum().alias("n_no_period"),
-        ).row(0, named=True)
-        out = {k: int(v or 0) for k, v in sums.items()}
-        out["n_duplicate"] = dup
-        return out
+    @classmethod
+    def empty(cls) -> Aggregated:
+        return cls(
+            pl.DataFrame(schema=GROUP_SCHEMA),
+            pl.DataFrame(
+                schema={"ind": pl.String, "period": pl.String, "slot": pl.String, "word": pl.UInt32, "bits": pl.UInt64}
+            ),
+            0,
+            0,
+        )
+
+    @property
+    def rows(self) -> int:
+        return int(self.groups.get_column("n").sum() or 0) if self.groups.height else 0
 
 
 def aggregate(
     lf: pl.LazyFrame,
     indicators: pl.DataFrame,
-    slots: pl.DataFrame | None,
+    tree: Tree | None,
+    spellings: dict[str, str] | None = None,
     streaming: bool = True,
 ) -> Aggregated:
-    """One pass over every observation row (see the module docstring)."""
-    lf = lf.join(indicators.lazy().select("indicator", "ind", "scale"), on="indicator", how="left")
-    if slots is not None:
-        lf = lf.join(slots.lazy(), on="agency", how="left")
+    """One pass over every observation row (see the module docstring).
+
+    ``tree`` is None when the data set defines no agencies: every agency is then its own slot.
+    The pass aggregates the raw columns only (counts, sums, min, max: cheap); a leaf row
+    whose value must be derived from its numerator and denominator for a sum/mean/min/max
+    indicator needs per-row arithmetic, so only then a second pass computes row values.
+    """
+    words = tree.words if tree is not None else 0
+    wide = words > MAX_BITMAP_COLUMNS
+    if tree is not None:
+        lf = lf.join(tree.slots(spellings).lazy(), on="agency", how="left")
+        keys = ["indicator", "period", "slot_idx", *(["word"] if wide else [])]
+        if wide:
+            bit_aggs = [pl.col("bit").bitwise_or().alias("b0")]
+        else:
+            bit_aggs = [
+                pl.when(pl.col("word") == w).then(pl.col("bit")).otherwise(0).bitwise_or().alias(f"b{w}")
+                for w in range(max(words, 1))
+            ]
     else:
-        lf = lf.with_columns(
-            slot=pl.col("agency"),
-            own=pl.lit(True),
-            word=pl.lit(0, pl.UInt32),
-            bit=pl.lit(0, pl.UInt64),
+        keys = ["indicator", "period", "agency"]
+        bit_aggs = []
+    common = [
+        pl.len().cast(pl.UInt32).alias("n"),
+        *bit_aggs,
+        pl.col("value").count().cast(pl.UInt32).alias("v_n"),
+        pl.col("numerator").count().cast(pl.UInt32).alias("n_ratio"),
+        pl.col("numerator").sum().alias("s_num"),
+        pl.col("denominator").sum().alias("s_den"),
+        (pl.col("numerator").is_null() ^ pl.col("denominator").is_null()).sum().cast(pl.UInt32).alias("n_half"),
+        (pl.col("value").is_null() & pl.col("numerator").is_null()).sum().cast(pl.UInt32).alias("n_none"),
+        pl.col("agency").null_count().cast(pl.UInt32).alias("n_no_agency"),
+        pl.col("bad").sum().cast(pl.UInt32).alias("n_bad"),
+        ((pl.col("numerator") > pl.col("denominator")) | (pl.col("denominator") == 0))
+        .sum()
+        .cast(pl.UInt32)
+        .alias("n_warn"),
+    ]
+    raw_values = [
+        pl.col("value").sum().alias("s_val"),
+        pl.col("value").min().alias("mn"),
+        pl.col("value").max().alias("mx"),
+    ]
+    engine = "streaming" if streaming else "in-memory"
+    raw = lf.group_by(keys).agg(*common, *raw_values).collect(engine=engine)
+    raw = raw.join(indicators.select("indicator", "scale", "aggregate"), on="indicator", how="left")
+    derive = raw.filter(
+        (pl.col("n") - pl.col("v_n") - pl.col("n_none") > 0)
+        & (pl.col("aggregate") != Aggregate.RATIO.value)
+        & (pl.col("n") > 1)
+    )
+    if derive.height:
+        value = row_value()
+        scaled = lf.join(indicators.lazy().select("indicator", "scale"), on="indicator", how="left")
+        raw = (
+            scaled.group_by(keys)
+            .agg(
+                *common,
+                value.sum().alias("s_val"),
+                value.min().alias("mn"),
+                value.max().alias("mx"),
+                value.count().cast(pl.UInt32).alias("n_val"),
+            )
+            .collect(engine=engine)
+            .join(indicators.select("indicator", "scale", "aggregate"), on="indicator", how="left")
         )
-    value = row_value()
-    pair = pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null()
+    else:
+        # Single rows (own slots) derive their value from numerator/denominator here.
+        derived = (
+            (pl.col("n") == 1)
+            & (pl.col("v_n") == 0)
+            & (pl.col("n_ratio") == 1)
+            & (pl.col("s_den") != 0)
+        )
+        one = pl.col("s_num") * pl.col("scale") / pl.col("s_den")
+        raw = raw.with_columns(
+            n_val=pl.when(derived).then(pl.lit(1, pl.UInt32)).otherwise(pl.col("v_n")),
+            s_val=pl.when(derived).then(one).otherwise(pl.col("s_val")),
+            mn=pl.when(derived).then(one).otherwise(pl.col("mn")),
+            mx=pl.when(derived).then(one).otherwise(pl.col("mx")),
+        )
+    return _normalise(raw, indicators, tree, words, wide)
+
+
+def _normalise(
+    raw: pl.DataFrame, indicators: pl.DataFrame, tree: Tree | None, words: int, wide: bool
+) -> Aggregated:
+    """Name the slots, count problems and warnings, split the bitmaps off."""
+    ids = indicators.select("indicator", "ind")
+    raw = raw.drop("scale", "aggregate", strict=False)
+    if tree is not None:
+        frame = raw.join(ids, on="indicator", how="left").join(
+            tree.slot_lookup, on="slot_idx", how="left"
+        )
+    else:
+        frame = raw.join(ids, on="indicator", how="left").with_columns(
+            slot=pl.col("agency"), own=pl.lit(True)
+        )
+    blank = (
+        pl.col("indicator").is_null()
+        & pl.col("period").is_null()
+        & pl.col("slot").is_null()
+        & (pl.col("n_no_agency") == pl.col("n"))
+        & (pl.col("n_none") == pl.col("n"))
+        & (pl.col("n_half") == 0)
+        & (pl.col("n_bad") == 0)
+    )
+    frame = frame.filter(~blank)
+    bit_cols = [c for c in frame.columns if c.startswith("b") and c[1:].isdigit()]
+    if bit_cols:
+        popcount = pl.sum_horizontal(pl.col(c).fill_null(0).bitwise_count_ones() for c in bit_cols)
+    else:
+        popcount = pl.lit(0)
     finite = pl.all_horizontal(
-        pl.col(c).is_finite().fill_null(True) for c in ("value", "numerator", "denominator")
+        pl.col(c).is_finite().fill_null(True) for c in ("s_val", "mn", "mx", "s_num", "s_den")
     )
-    long = pl.any_horizontal(
-        pl.col(c).str.len_bytes() > 4096 for c in ("indicator", "agency", "period")
-    ).fill_null(False)
-    grouped = lf.group_by("indicator", "ind", "period", "slot", "own", "word").agg(
-        n=pl.len().cast(pl.UInt32),
-        bits=pl.col("bit").bitwise_or(),
-        n_val=value.count().cast(pl.UInt32),
-        s_val=value.sum(),
-        mn=value.min(),
-        mx=value.max(),
-        n_ratio=pair.sum().cast(pl.UInt32),
-        s_num=pl.when(pair).then(pl.col("numerator")).sum(),
-        s_den=pl.when(pair).then(pl.col("denominator")).sum(),
-        n_bad=pl.col("bad").sum().cast(pl.UInt32),
-        n_nonfinite=(~finite).sum().cast(pl.UInt32),
-        n_novalue=(
-            pl.col("value").is_null()
-            & (pl.col("numerator").is_null() | pl.col("denominator").is_null())
-            | (pl.col("numerator").is_null() != pl.col("denominator").is_null())
-        )
-        .sum()
-        .cast(pl.UInt32),
-        n_long=long.sum().cast(pl.UInt32),
-        n_warn=(
-            (pl.col("numerator") > pl.col("denominator")) | (pl.col("denominator") == 0)
-        )
-        .sum()
-        .cast(pl.UInt32),
-        file=pl.col("file").first(),
-        row=pl.col("row").first(),
+    problem = (
+        pl.col("ind").is_null()
+        | pl.col("slot").is_null()
+        | pl.col("period").is_null()
+        | (pl.col("n_bad") > 0)
+        | (pl.col("n_half") > 0)
+        | (pl.col("n_none") > 0)
+        | ~finite
     )
-    groups = grouped.collect(engine="streaming" if streaming else "in-memory")
-    return Aggregated(groups)
+    per_group = frame.select(
+        problem.sum().alias("problems"),
+        pl.col("n_warn").sum().alias("warnings"),
+    ).row(0)
+    problems = int(per_group[0] or 0)
+    # Duplicates: an own slot holds one row; a parent's leaf group one row per set bit.
+    if bit_cols and wide:
+        dup = (
+            frame.filter(pl.col("slot").is_not_null())
+            .group_by("indicator", "period", "slot_idx", "word")
+            .agg(pl.col("n").sum(), pl.col("b0").first())
+        )
+        dups = dup.filter(pl.col("b0").bitwise_count_ones() != pl.col("n")).height
+        own_dups = frame.filter(pl.col("own") & (pl.col("n") > 1)).height
+        problems += dups + own_dups
+    else:
+        problems += frame.filter(
+            pl.col("own").fill_null(False) & (pl.col("n") > 1)
+            | (~pl.col("own").fill_null(True) & (popcount != pl.col("n")))
+        ).height
+    leaf = frame.filter(pl.col("ind").is_not_null() & pl.col("slot").is_not_null() & ~pl.col("own"))
+    if wide:
+        bits = leaf.select("ind", "period", "slot", "word", pl.col("b0").alias("bits"))
+    elif bit_cols:
+        bits = leaf.select("ind", "period", "slot", *bit_cols).unpivot(
+            index=["ind", "period", "slot"], on=bit_cols, variable_name="word", value_name="bits"
+        ).with_columns(pl.col("word").str.slice(1).cast(pl.UInt32)).filter(pl.col("bits").is_not_null() & (pl.col("bits") != 0))
+    else:
+        bits = Aggregated.empty().bits
+    groups = (
+        frame.group_by("indicator", "ind", "period", "slot", "own")
+        .agg(
+            pl.col("n").sum(),
+            pl.col("n_val").sum(),
+            pl.col("s_val").sum(),
+            pl.col("mn").min(),
+            pl.col("mx").max(),
+            pl.col("n_ratio").sum(),
+            pl.col("s_num").sum(),
+            pl.col("s_den").sum(),
+        )
+        if wide
+        else frame
+    )
+    return Aggregated(
+        groups.select([pl.col(c).cast(t) for c, t in GROUP_SCHEMA.items()]),
+        bits.select(
+            pl.col("ind").cast(pl.String),
+            pl.col("period").cast(pl.String),
+            pl.col("slot").cast(pl.String),
+            pl.col("word").cast(pl.UInt32),
+            pl.col("bits").cast(pl.UInt64),
+        ),
+        problems,
+        int(per_group[1] or 0),
+    )
 
 
 # --------------------------------------------------------------------------- the roll-up
@@ -331,8 +512,6 @@ VALUES_SCHEMA = {
     "denominator": pl.Float64,
     "reported": pl.Boolean,
     "children_value": pl.Float64,
-    "file": pl.UInt32,
-    "row": pl.UInt32,
 }
 
 
@@ -380,8 +559,7 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
         pl.when(pl.col("n_val") > 0).then(pl.col("s_val")).alias("value"),
         pl.when(pl.col("n_ratio") > 0).then(pl.col("s_num")).alias("numerator"),
         pl.when(pl.col("n_ratio") > 0).then(pl.col("s_den")).alias("denominator"),
-        "file",
-        "row",
+        pl.lit(True).alias("_own"),
     )
     leaf = (
         g.filter(~pl.col("own"))
@@ -446,13 +624,11 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
                 "indicator",
                 "agency",
                 "period",
-                pl.col("file").is_not_null().alias("reported"),
-                pl.when(pl.col("file").is_not_null()).then(pl.col("value")).otherwise(pl.col("children_value")).alias("value"),
-                pl.when(pl.col("file").is_not_null()).then(pl.col("numerator")).otherwise(pl.col("c_num")).alias("numerator"),
-                pl.when(pl.col("file").is_not_null()).then(pl.col("denominator")).otherwise(pl.col("c_den")).alias("denominator"),
+                pl.col("_own").fill_null(False).alias("reported"),
+                pl.when(pl.col("_own")).then(pl.col("value")).otherwise(pl.col("children_value")).alias("value"),
+                pl.when(pl.col("_own")).then(pl.col("numerator")).otherwise(pl.col("c_num")).alias("numerator"),
+                pl.when(pl.col("_own")).then(pl.col("denominator")).otherwise(pl.col("c_den")).alias("denominator"),
                 "children_value",
-                "file",
-                "row",
             )
             .collect()
         )

@@ -9,7 +9,7 @@ file in effect while its new version has errors.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -221,14 +221,14 @@ class Loader:
 
     def _fast_frame(self, index: int, path: str, defs: Definitions, known: obs.KnownIds) -> _CsvEntry:
         """Read one file into memory on the fast path; the careful path if that fails."""
+        stamp = _stamp(path)
         try:
             layout, header_findings = obs.read_layout(path, defs.csv, obs.read_head(path))
             lf = obs.scan(path, index, defs.csv, layout, typed=obs.typed_numbers(defs.csv))
-            frame = lf.collect()
-            return _CsvEntry(_stamp(path), frame, header_findings)
+            return _CsvEntry(stamp, lf.collect(), header_findings)
         except (obs.ReadError, pl.exceptions.PolarsError, OSError):
             check = obs.check_file(path, index, defs.csv, known)
-            return _CsvEntry(_stamp(path), check.frame, check.findings, checked=True)
+            return _CsvEntry(stamp, check.frame, check.findings, checked=True)
 
     def load(self) -> Snapshot:
         tomls, csvs, problems = discover(self.paths)
@@ -248,40 +248,35 @@ class Loader:
             (i.id for i in defs.indicators),
             [a.id for a in defs.agencies] if defs.agencies else None,
         )
-        defined_tree = Tree.build(defs.agencies) if defs.agencies else None
+        tree = Tree.build(defs.agencies) if defs.agencies else None
         indicators = indicator_frame(defs.indicators, known.indicators)
-        slots = defined_tree.slots(known.agencies) if defined_tree else None
-        paths = {i: p for i, p in enumerate(csvs)}
+        spellings = known.agencies
+        paths = dict(enumerate(csvs))
 
-        states: dict[str, str] = {}
         if self.in_memory:
-            lf, csv_findings, states, careful_done = self._memory_frames(csvs, defs, known)
+            sources, csv_findings, states = self._memory_frames(csvs, defs, known)
         else:
-            lf, csv_findings, states, careful_done = self._scan_frames(csvs, defs)
+            sources, csv_findings, states = self._scan_frames(csvs, defs)
         findings += csv_findings
-
-        agg, ok = self._try_aggregate(lf, indicators, slots)
-        if not ok and not careful_done:
-            lf, careful_findings, states = self._careful(csvs, defs, known)
+        agg = _try_aggregate(sources(False), indicators, tree, spellings)
+        if agg is None:
+            sources, careful_findings, careful_states = self._careful(csvs, defs, known)
             findings += careful_findings
-            agg, ok = self._try_aggregate(lf, indicators, slots)
-        if not ok:  # pragma: no cover - the careful path leaves no problem behind
-            findings.append(fnd.error(self.paths[0] if self.paths else ".", 0, "internal: data left unresolved"))
-            agg = Aggregated(aggregate(pl.LazyFrame(schema=obs.SCHEMA), indicators, slots).groups)
-        elif agg.counters().get("n_warn"):
-            lines = obs.LineMap(paths, defs.csv)
-            rows = obs.warning_rows(lf).collect()
-            known_warnings = {(f.path, f.line, f.kind) for f in findings}
-            for w in obs.warning_findings(paths, rows, lines):
-                if (w.path, w.line, w.kind) not in known_warnings:
-                    findings.append(w)
+            states.update(careful_states)
+            agg = _try_aggregate(sources(False), indicators, tree, spellings)
+        if agg is None:  # pragma: no cover - the careful path leaves no problem behind
+            findings.append(fnd.error(self.paths[0] if self.paths else ".", 0, "data left unresolved"))
+            agg = Aggregated.empty()
 
         groups = agg.groups
-        tree = defined_tree or tree_from_ids(
-            groups.filter(pl.col("own")).get_column("slot").drop_nulls().unique().to_list()
-        )
+        if tree is None:
+            tree = tree_from_ids(
+                groups.filter(pl.col("own")).get_column("slot").drop_nulls().unique().to_list()
+            )
         values = rollup(agg, tree, indicators)
-        findings += _total_mismatches(values, tree, paths, defs, obs.LineMap(paths, defs.csv))
+        mismatches = _mismatched_totals(values)
+        if agg.warnings or mismatches.height:
+            findings += _locate_warnings(sources(True), paths, defs, mismatches)
         period_frame, _ = period_table(groups.get_column("period").drop_nulls().unique().to_list())
         ind_periods = (
             groups.lazy()
@@ -306,64 +301,45 @@ class Loader:
             values=values,
             periods=period_frame,
             indicator_periods=ind_periods,
-            raw=lf,
-            reporters=_reporters(groups),
-            spellings=known.agencies or {},
+            raw=sources(False),
+            reporters=agg.bits.rename({"ind": "indicator", "slot": "holder"}),
+            spellings=spellings or {},
             findings=tuple(fnd.sort_findings(findings)),
             files=tuple(files),
-            observations=int(groups.get_column("n").sum() or 0) if groups.height else 0,
+            observations=agg.rows,
             loaded_at=datetime.now(),
             paths=self.paths,
         )
         self._remember_good(snapshot)
         return snapshot
 
-    def _try_aggregate(
-        self, lf: pl.LazyFrame, indicators: pl.DataFrame, slots: pl.DataFrame | None
-    ) -> tuple[Aggregated, bool]:
-        try:
-            agg = aggregate(lf, indicators, slots, streaming=True)
-        except (pl.exceptions.PolarsError, OSError, obs.ReadError):
-            return Aggregated(pl.DataFrame()), False
-        c = agg.counters()
-        problems = sum(
-            c.get(k, 0)
-            for k in (
-                "n_bad",
-                "n_nonfinite",
-                "n_novalue",
-                "n_long",
-                "n_unknown_indicator",
-                "n_unknown_agency",
-                "n_no_period",
-                "n_duplicate",
-            )
-        )
-        if not problems and agg.groups.height:
-            _, invalid = period_table(agg.groups.get_column("period").drop_nulls().unique().to_list())
-            problems += len(invalid)
-        return agg, problems == 0
-
     def _scan_frames(
         self, csvs: list[str], defs: Definitions
-    ) -> tuple[pl.LazyFrame, list[Finding], dict[str, str], bool]:
-        frames: list[pl.LazyFrame] = []
+    ) -> tuple[Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str]]:
+        """Lazy scans of the files (nothing is read yet): ``sources(locate)``."""
+        found: list[tuple[int, str, obs.Layout]] = []
         findings: list[Finding] = []
         states: dict[str, str] = {}
         typed = obs.typed_numbers(defs.csv)
         for index, path in enumerate(csvs):
             try:
                 layout, header_findings = obs.read_layout(path, defs.csv, obs.read_head(path))
-                frames.append(obs.scan(path, index, defs.csv, layout, typed=typed))
+                found.append((index, path, layout))
                 findings += header_findings
             except obs.ReadError as exc:
                 findings.append(exc.finding)
                 states[path] = "error"
-        return _concat(frames), findings, states, False
+
+        def sources(locate: bool) -> pl.LazyFrame:
+            return _concat(
+                [obs.scan(p, i, defs.csv, lay, typed=typed, locate=locate) for i, p, lay in found]
+            )
+
+        return sources, findings, states
 
     def _memory_frames(
         self, csvs: list[str], defs: Definitions, known: obs.KnownIds
-    ) -> tuple[pl.LazyFrame, list[Finding], dict[str, str], bool]:
+    ) -> tuple[Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str]]:
         frames: list[pl.DataFrame] = []
         findings: list[Finding] = []
         states: dict[str, str] = {}
@@ -380,7 +356,7 @@ class Loader:
         for gone in set(self._csvs) - set(csvs):
             self._csvs.pop(gone, None)
             self._good_csvs.pop(gone, None)
-        return _concat([f.lazy() for f in frames]), findings, states, False
+        return _frames_source(frames), findings, states
 
     def _in_effect(self, path: str, entry: _CsvEntry, states: dict[str, str]) -> pl.DataFrame | None:
         if entry.frame is not None:
@@ -393,7 +369,7 @@ class Loader:
 
     def _careful(
         self, csvs: list[str], defs: Definitions, known: obs.KnownIds
-    ) -> tuple[pl.LazyFrame, list[Finding], dict[str, str]]:
+    ) -> tuple[Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str]]:
         """Check every file line by line; set aside the files with errors."""
         findings: list[Finding] = []
         states: dict[str, str] = {}
@@ -412,15 +388,14 @@ class Loader:
         for index, check in enumerate(checks):
             findings += check.findings
             frame = check.frame if check.path not in dup_files else None
-            if frame is None and self.in_memory:
-                entry = _CsvEntry(None, None)
-                frame = self._in_effect(check.path, entry, states)
-            elif frame is None:
-                states[check.path] = "error"
+            if frame is None:
+                frame = self._in_effect(check.path, _CsvEntry(None, None), states) if self.in_memory else None
+                if not self.in_memory:
+                    states[check.path] = "error"
             if frame is not None:
                 frames.append(frame.with_columns(file=pl.lit(index, pl.UInt32)))
         findings += dup_findings
-        return _concat([f.lazy() for f in frames]), findings, states
+        return _frames_source(frames), findings, states
 
     def _remember_good(self, snapshot: Snapshot) -> None:
         """Keep the frames of the files in effect as their last good versions."""
@@ -432,29 +407,24 @@ class Loader:
                 self._good_csvs[info.path] = entry.frame
 
 
-def _reporters(groups: pl.DataFrame) -> pl.DataFrame:
-    schema = {
-        "indicator": pl.String,
-        "period": pl.String,
-        "holder": pl.String,
-        "word": pl.UInt32,
-        "bits": pl.UInt64,
-    }
-    if not groups.height:
-        return pl.DataFrame(schema=schema)
-    return (
-        groups.lazy()
-        .filter(
-            ~pl.col("own")
-            & pl.col("ind").is_not_null()
-            & pl.col("slot").is_not_null()
-            & pl.col("period").is_not_null()
-        )
-        .group_by(pl.col("ind").alias("indicator"), "period", pl.col("slot").alias("holder"), "word")
-        .agg(pl.col("bits").bitwise_or())
-        .collect()
-        .cast(schema)  # type: ignore[arg-type]
-    )
+def _try_aggregate(
+    lf: pl.LazyFrame, indicators: pl.DataFrame, tree: Tree | None, spellings: dict[str, str] | None
+) -> Aggregated | None:
+    """The streaming pass, or None when the data needs the careful path."""
+    try:
+        agg = aggregate(lf, indicators, tree, spellings)
+    except (pl.exceptions.PolarsError, OSError, obs.ReadError):
+        return None
+    if agg.problems:
+        return None
+    _, invalid = period_table(agg.groups.get_column("period").drop_nulls().unique().to_list())
+    return None if invalid else agg
+
+
+def _frames_source(frames: list[pl.DataFrame]) -> Callable[[bool], pl.LazyFrame]:
+    """In-memory frames carry file and row always; ``locate`` changes nothing."""
+    lf = _concat([f.lazy() for f in frames])
+    return lambda locate: lf
 
 
 def _concat(frames: list[pl.LazyFrame]) -> pl.LazyFrame:
@@ -504,15 +474,9 @@ def _cross_file_duplicates(
     return findings, bad
 
 
-def _total_mismatches(
-    values: pl.DataFrame,
-    tree: Tree,
-    paths: dict[int, str],
-    defs: Definitions,
-    lines: obs.LineMap,
-) -> list[Finding]:
-    """Warnings for reported totals that differ from their children's aggregate by > 0.5 %."""
-    rows = values.filter(
+def _mismatched_totals(values: pl.DataFrame) -> pl.DataFrame:
+    """Reported totals that differ from their children's aggregate by more than 0.5 %."""
+    return values.filter(
         pl.col("reported")
         & pl.col("value").is_not_null()
         & pl.col("children_value").is_not_null()
@@ -520,17 +484,39 @@ def _total_mismatches(
             (pl.col("value") - pl.col("children_value")).abs()
             > 0.005 * pl.col("children_value").abs()
         )
+    ).select("indicator", "agency", "period", "value", "children_value")
+
+
+def _locate_warnings(
+    lf: pl.LazyFrame, paths: dict[int, str], defs: Definitions, mismatches: pl.DataFrame
+) -> list[Finding]:
+    """Find the lines of the warnings the fast pass counted, in one more pass."""
+    lines = obs.LineMap(paths, defs.csv)
+    keyed = mismatches.select("indicator", "agency", "period", pl.lit(True).alias("_mismatch"))
+    rows = (
+        lf.join(keyed.lazy(), on=["indicator", "agency", "period"], how="left")
+        .filter(
+            (pl.col("numerator") > pl.col("denominator"))
+            | (pl.col("denominator") == 0)
+            | pl.col("_mismatch").fill_null(False)
+        )
+        .select("file", "row", "indicator", "agency", "period", "numerator", "denominator", "_mismatch")
+        .collect()
+    )
+    out = obs.warning_findings(paths, obs.warning_rows(rows.lazy()).collect(), lines)
+    located = rows.filter(pl.col("_mismatch").fill_null(False)).join(
+        mismatches, on=["indicator", "agency", "period"]
     ).sort("file", "row")
-    out: list[Finding] = []
-    for row in rows.iter_rows(named=True):
+    for row in located.iter_rows(named=True):
         path = paths.get(row["file"], "")
-        diff = (row["value"] - row["children_value"]) / row["children_value"] * 100 if row["children_value"] else float("inf")
+        child = row["children_value"]
+        diff = (row["value"] - child) / child * 100 if child else float("inf")
         out.append(
             fnd.warning(
                 path,
                 lines.line(row["file"], row["row"]),
-                f"{quote(row['indicator'])} at {quote(row['agency'])} {row['period']}: reported total "
-                f"{row['value']:g} differs from its children's aggregate {row['children_value']:g} "
+                f"{quote(row['indicator'])} at {quote(row['agency'])} {row['period']}: reported "
+                f"total {row['value']:g} differs from its children's aggregate {child:g} "
                 f"({diff:+.1f} %)",
                 kind="total_mismatch",
                 indicator=row["indicator"],
