@@ -142,6 +142,8 @@ def pace_columns() -> list[pl.Expr]:
         .otherwise((tgt - pl.col("value")) / months_left)
     )
     return [
+        t_a.alias("anchor_end"),
+        v_a.alias("anchor_value"),
         expected.alias("expected"),
         projected.alias("projected"),
         needed.alias("needed_per_month"),
@@ -153,9 +155,33 @@ def pace_columns() -> list[pl.Expr]:
 def finish(rows: pl.LazyFrame) -> pl.LazyFrame:
     """Apply :func:`pace_columns` (two steps: on_track needs expected)."""
     exprs = pace_columns()
-    first = [e for e in exprs if e.meta.output_name() in ("expected", "projected", "needed_per_month")]
+    first = [
+        e
+        for e in exprs
+        if e.meta.output_name()
+        in ("anchor_end", "anchor_value", "expected", "projected", "needed_per_month")
+    ]
     second = [e for e in exprs if e.meta.output_name() in ("on_track", "will_meet")]
     return rows.with_columns(first).with_columns(second)
+
+
+def expected_at(
+    t: date,
+    anchor_end: date | None,
+    anchor_value: float | None,
+    target: float | None,
+    deadline: date | None,
+) -> float | None:
+    """The expected value at date ``t`` (one point of the expected path, for charts); the
+    same rule as the ``expected`` column."""
+    if anchor_end is None or anchor_value is None or target is None or deadline is None:
+        return None
+    if t <= anchor_end:
+        return anchor_value
+    span = (deadline - anchor_end).days
+    if span <= 0:
+        return target
+    return anchor_value + (target - anchor_value) * min((t - anchor_end).days / span, 1.0)
 
 
 # --------------------------------------------------------------------------- missing reporters

@@ -1,0 +1,283 @@
+"""KpiApp: the live dashboard. Bindings, one loader worker, the watcher, the screen stack.
+
+Files -> Loader (in a worker thread) -> Snapshot -> SnapshotLoaded -> every screen recomputes
+its view. The screens live in ``screens/``; exports go through ``core.export``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.content import Content
+
+from kpitui.core.snapshot import Loader, Snapshot
+from kpitui.core.text import clean
+from kpitui.i18n import t
+from kpitui.ui.config import Config, load_config
+from kpitui.ui.messages import FilesChanged, LoadFailed, SnapshotLoaded
+from kpitui.ui.screens.base import TableScreen, localize
+
+
+class KpiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "kpitui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "key.quit", id="app.quit"),
+        Binding("question_mark", "help", "key.help", id="app.help"),
+        Binding("left_square_bracket", "period(-1)", "key.prev_period", id="app.prev_period"),
+        Binding("right_square_bracket", "period(1)", "key.next_period", id="app.next_period"),
+        Binding("e", "export", "key.export", id="app.export"),
+        Binding("ctrl+s", "quick_export", "key.quick_export", show=False, id="app.quick_export"),
+        Binding("r", "reload", "key.reload", show=False, id="app.reload"),
+        Binding("p", "pause", "key.pause", show=False, id="app.pause"),
+        Binding("exclamation_mark", "quality", "key.quality", show=False, id="app.quality"),
+    ]
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        lang: str = "en",
+        watch: bool = True,
+        poll: float | None = None,
+        config: Config | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        ansi_color: bool | None = None,
+    ) -> None:
+        super().__init__(ansi_color=ansi_color)
+        self.paths = list(paths)
+        self.lang = lang
+        self.config = config or Config()
+        self.clock = clock
+        self.loader = Loader(self.paths, in_memory=True)
+        self.snapshot: Snapshot | None = None
+        self.as_of: str | None = None
+        self.reloaded_at = ""
+        self.watching = watch
+        self.paused = False
+        self.pending: set[str] = set()
+        self.show_details = False
+        self.poll = poll
+        self._watcher = None
+        self._load_lock = threading.Lock()
+
+    # -- start and stop
+
+    def on_mount(self) -> None:
+        localize(self, self.lang)
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        for problem in self.config.problems:
+            self.notify(Content(clean(problem)), severity="warning", timeout=8)
+        from kpitui.ui.screens.dashboard import IndicatorScreen
+
+        self.push_screen(IndicatorScreen())
+        self.load()
+        if self.watching:
+            self._start_watcher()
+        self._trap_hangup()
+
+    def _start_watcher(self) -> None:
+        from kpitui.ui.watch import Watcher
+
+        def changed(paths: set[str]) -> None:
+            self.post_message(FilesChanged(frozenset(paths)))
+
+        self._watcher = Watcher(self.paths, changed, poll=self.poll)
+        self._watcher.start()
+
+    def _trap_hangup(self) -> None:
+        """A closed terminal (SSH dropped) ends the app at once, cleanly."""
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover
+            pass
+
+    def _hangup(self) -> None:
+        self.exit(129)
+        # If the terminal is gone, output can block forever: make sure the process ends.
+        timer = threading.Timer(3.0, lambda: os._exit(129))
+        timer.daemon = True
+        timer.start()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    # -- loading
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load(self, changed: frozenset[str] = frozenset()) -> None:
+        try:
+            with self._load_lock:
+                snapshot = self.loader.load()
+        except Exception as exc:  # a loader bug must never cost the last good figures
+            self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(SnapshotLoaded(snapshot, changed))
+
+    def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        self.snapshot = message.snapshot
+        self.reloaded_at = self.clock().strftime("%H:%M:%S")
+        periods = message.snapshot.period_list()
+        if self.as_of is not None and self.as_of not in periods:
+            self.as_of = None
+        self.refresh_screens(message.changed)
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(Content(t("msg.reload_failed", self.lang, error=clean(message.error))), severity="error")
+
+    def on_files_changed(self, message: FilesChanged) -> None:
+        if self.paused:
+            self.pending |= message.paths
+            self.refresh_screens()
+            return
+        self.load(message.paths)
+
+    def refresh_screens(self, changed: frozenset[str] = frozenset()) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, TableScreen) and screen.is_mounted:
+                screen.on_data(changed)
+
+    # -- state shown in the header
+
+    @property
+    def live_state(self) -> str:
+        if self.snapshot is None:
+            return "loading"
+        if not self.watching:
+            return "off"
+        return "paused" if self.paused else "live"
+
+    def agency_name(self, agency: str) -> str:
+        snap = self.snapshot
+        if snap is None:
+            return agency
+        if agency == snap.tree.headline and agency == "*":
+            return t("all_agencies", self.lang)
+        return clean(snap.tree.names.get(agency) or agency)
+
+    def error_line(self) -> Content:
+        """One line under the table while data files have problems."""
+        snap = self.snapshot
+        if snap is None:
+            return Content("")
+        stale = [f.path for f in snap.files if f.state == "stale"]
+        errors = [f for f in snap.findings if f.is_error]
+        if not errors and not stale:
+            return Content("")
+        first = errors[0].format() if errors else stale[0]
+        text = f"✗ {clean(first)}"
+        if stale:
+            text += f"  [{t('msg.stale', self.lang)}]"
+        if len(errors) > 1:
+            text += f"  — {t('msg.errors', self.lang, n=len(errors))}"
+        return Content.styled(text, "bold $error")
+
+    # -- actions
+
+    def action_period(self, step: int) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        periods = snap.period_list()
+        if not periods:
+            return
+        index = len(periods) - 1 if self.as_of is None else periods.index(self.as_of)
+        target = index + step
+        if target < 0:
+            self.notify(t("msg.first_period", self.lang))
+            return
+        if target >= len(periods) - 1:
+            if self.as_of is None:
+                self.notify(t("msg.latest_period", self.lang))
+            self.as_of = None
+        else:
+            self.as_of = periods[target]
+        self.refresh_screens()
+
+    def action_reload(self) -> None:
+        self.pending.clear()
+        self.load()
+
+    def action_pause(self) -> None:
+        if not self.watching:
+            return
+        self.paused = not self.paused
+        if not self.paused and self.pending:
+            changed = frozenset(self.pending)
+            self.pending.clear()
+            self.load(changed)
+        self.refresh_screens()
+
+    def action_help(self) -> None:
+        from kpitui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen.active_bindings, self.lang))
+
+    def action_quality(self) -> None:
+        if self.snapshot is not None:
+            from kpitui.ui.screens.quality import QualityScreen
+
+            self.push_screen(QualityScreen())
+
+    def action_export(self) -> None:
+        if isinstance(self.screen, TableScreen) and self.snapshot is not None:
+            from kpitui.ui.screens.export_dialog import ExportDialog
+
+            self.push_screen(ExportDialog(self.screen))
+
+    def action_quick_export(self) -> None:
+        if isinstance(self.screen, TableScreen) and self.snapshot is not None:
+            from kpitui.ui.exporting import export_screen
+
+            for fmt in self.config.export_formats:
+                export_screen(self, self.screen, fmt, folder=self.config.export_folder)
+
+
+def dataset_lang(paths: Sequence[str]) -> str | None:
+    """[dashboard].lang of the data set, read before the app starts (TOML only, cheap)."""
+    from kpitui.core.definitions import parse_file
+    from kpitui.core.snapshot import discover
+
+    tomls, _, _ = discover(paths)
+    for path in tomls:
+        parsed = parse_file(path)
+        if parsed.dashboard is not None and parsed.dashboard.lang:
+            return parsed.dashboard.lang
+    return None
+
+
+def make_app(
+    paths: Sequence[str],
+    lang: str | None = None,
+    watch: bool = True,
+    poll: float | None = None,
+    config: Config | None = None,
+    clock: Callable[[], datetime] = datetime.now,
+) -> KpiApp:
+    """The app as the command line builds it (tests use it too)."""
+    from kpitui.i18n import detect_lang
+
+    config = config or Config()
+    chosen = detect_lang(lang, dataset_lang(paths) or config.lang)
+    no_color = os.environ.get("NO_COLOR") is not None
+    return KpiApp(paths, chosen, watch, poll, config, clock, ansi_color=True if no_color else None)
+
+
+def run(paths: Sequence[str], args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    app = make_app(paths, args.lang, not args.no_watch, args.poll, config)
+    code = app.run(mouse=not args.no_mouse)
+    return int(code or 0)

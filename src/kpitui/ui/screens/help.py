@@ -1,0 +1,55 @@
+"""`?`: every key of the current screen, with the id to remap it in the config file."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from kpitui.i18n import t
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90; max-width: 100%; height: 80%; border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, bindings: dict, lang: str) -> None:  # type: ignore[type-arg]
+        super().__init__()
+        self.active = bindings
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_column(style="dim", no_wrap=True)
+        seen = set()
+        for key, active in self.active.items():
+            b = active.binding
+            if b.system or not b.description:
+                continue
+            ident = b.id or ""
+            if (ident, b.action) in seen:
+                continue
+            seen.add((ident, b.action))
+            keys = [self.app.get_key_display(x.binding) for x in self.active.values() if x.binding.action == b.action and x.binding.id == b.id]
+            table.add_row(Text(", ".join(dict.fromkeys(keys))), Text(b.description), Text(ident))
+        table.add_row(Text(self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, "x"))), Text(t("key.palette", self.lang)), Text(""))
+        with VerticalScroll():
+            yield Static(Text(t("help.title", self.lang), style="bold"))
+            yield Static(table)
+            yield Static(Text(t("help.close", self.lang), style="dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

@@ -1,0 +1,303 @@
+"""FrameTable: a virtual table over a polars frame that renders only the visible lines.
+
+Textual's DataTable measures every cell of every row when rows are added (seconds for
+10 000 rows); this widget keeps the frame, reads the rows it paints (``frame.row(i)``), and
+caches the painted lines. Lower-priority columns drop out when the terminal is narrow.
+Line 0 is the header; it stays in place while the rows scroll.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import polars as pl
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column shows a row."""
+
+    key: str
+    label: str
+    width: int
+    cell: Callable[[Row], str]
+    style: Callable[[Row], Style | None] | None = None
+    align: str = "left"
+    priority: int = 50
+    """Columns with the lowest priority drop out first when space runs short."""
+    flex: bool = False
+    """Takes the width left over (at least ``width``)."""
+
+
+def layout(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
+    """The columns that fit in ``width`` cells (one space between columns), with widths."""
+    chosen = list(columns)
+    while chosen:
+        need = sum(c.width for c in chosen) + len(chosen) - 1
+        if need <= width or len(chosen) == 1:
+            break
+        drop = min((c for c in chosen if not c.flex), key=lambda c: c.priority, default=None)
+        if drop is None:
+            break
+        chosen.remove(drop)
+    spare = max(0, width - (sum(c.width for c in chosen) + len(chosen) - 1))
+    flex = [c for c in chosen if c.flex]
+    out = []
+    for c in chosen:
+        extra = spare // len(flex) if c in flex and flex else 0
+        out.append((c, c.width + extra))
+    return out
+
+
+class FrameTable(ScrollView, can_focus=True):
+    """A keyboard-driven table of a polars frame; one row per item, keyed by a column."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "frame-table--header",
+        "frame-table--cursor",
+        "frame-table--changed",
+        "frame-table--dim",
+    }
+    DEFAULT_CSS = """
+    FrameTable { height: 1fr; overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1; }
+    FrameTable > .frame-table--header { text-style: bold underline; }
+    FrameTable > .frame-table--cursor { text-style: reverse bold; }
+    FrameTable:blur > .frame-table--cursor { text-style: reverse; }
+    FrameTable > .frame-table--changed { text-style: bold underline; background: $warning 30%; }
+    FrameTable > .frame-table--dim { color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "move(1)", "Down", show=False, id="table.down"),
+        Binding("up,k", "move(-1)", "Up", show=False, id="table.up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("home,g", "first", "Top", show=False, id="table.top"),
+        Binding("end,G", "last", "Bottom", show=False, id="table.bottom"),
+        Binding("enter", "select", "Open", show=False, id="table.select"),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
+
+    class Highlighted(Message):
+        """The cursor moved to the row with this key."""
+
+        def __init__(self, table: FrameTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+    class Selected(Message):
+        """Enter on the row with this key."""
+
+        def __init__(self, table: FrameTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+    def __init__(self, key_column: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.key_column = key_column
+        self.frame = pl.DataFrame()
+        self.columns: list[Column] = []
+        self._keys: list[str] = []
+        self._cache: dict[tuple[int, int, bool], Strip] = {}
+        self._changed: dict[tuple[str, str], float] = {}
+        self._layout: tuple[int, int, list[tuple[Column, int]]] | None = None
+        self.empty_text = ""
+
+    def _columns_for(self, width: int) -> list[tuple[Column, int]]:
+        cached = self._layout
+        if cached is None or cached[0] != width or cached[1] != id(self.columns):
+            cached = (width, id(self.columns), layout(self.columns, width))
+            self._layout = cached
+        return cached[2]
+
+    # -- data
+
+    def set_frame(
+        self, frame: pl.DataFrame, columns: Sequence[Column] | None = None, keep: str | None = None
+    ) -> None:
+        """Show ``frame``; the cursor stays on the row whose key is ``keep`` (or the same key)."""
+        previous = keep if keep is not None else self.cursor_key
+        self.frame = frame
+        if columns is not None:
+            self.columns = list(columns)
+        self._keys = frame.get_column(self.key_column).to_list() if frame.height else []
+        self._cache.clear()
+        self.virtual_size = Size(1, len(self._keys) + 1)
+        target = self._keys.index(previous) if previous in self._keys else 0
+        target = min(target, max(0, len(self._keys) - 1))
+        if target != self.cursor:
+            self.cursor = target
+        else:
+            self._scroll_to_cursor()
+            self.post_message(self.Highlighted(self, self.cursor_key))
+        self.refresh()
+
+    def mark_changed(self, cells: set[tuple[str, str]], seconds: float = 3.0) -> None:
+        """Highlight (key, column) cells for a few seconds (a live reload changed them)."""
+        if not cells:
+            return
+        until = time.monotonic() + seconds
+        for cell in cells:
+            self._changed[cell] = until
+        self._cache.clear()
+        self.refresh()
+        self.set_timer(seconds + 0.05, self._expire_changes)
+
+    def _expire_changes(self) -> None:
+        now = time.monotonic()
+        self._changed = {k: t for k, t in self._changed.items() if t > now}
+        self._cache.clear()
+        self.refresh()
+
+    @property
+    def cursor_key(self) -> str | None:
+        if 0 <= self.cursor < len(self._keys):
+            return self._keys[self.cursor]
+        return None
+
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    def row(self, index: int | None = None) -> Row | None:
+        index = self.cursor if index is None else index
+        if 0 <= index < self.frame.height:
+            return self.frame.row(index, named=True)
+        return None
+
+    def move_to_key(self, key: str) -> bool:
+        if key in self._keys:
+            self.cursor = self._keys.index(key)
+            return True
+        return False
+
+    # -- cursor
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self._keys) - 1)) if self._keys else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        for row in (old, new):
+            self.refresh_line(row + 1)
+        self._scroll_to_cursor()
+        self.post_message(self.Highlighted(self, self.cursor_key))
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.size.height - 1)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(1, len(self._keys) + 1)
+        self._scroll_to_cursor()
+
+    def action_move(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, direction: int) -> None:
+        self.cursor += direction * max(1, self.size.height - 2)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self._keys) - 1
+
+    def action_select(self) -> None:
+        key = self.cursor_key
+        if key is not None:
+            self.post_message(self.Selected(self, key))
+
+    def on_click(self, event: Click) -> None:
+        if event.y >= 1:
+            self.cursor = round(self.scroll_y) + event.y - 1
+            if event.chain == 2:
+                self.action_select()
+
+    # -- painting
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return self._header(width, base)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self._keys):
+            if index == 0 and self.empty_text:
+                dim = self.get_component_rich_style("frame-table--dim")
+                text = set_cell_size(" " + self.empty_text, width)
+                return Strip([Segment(text, base + dim)], width)
+            return Strip.blank(width, base)
+        key = (index, width, index == self.cursor)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._row_strip(index, width, base)
+            if len(self._cache) > 2000:
+                self._cache.clear()
+            self._cache[key] = strip
+        return strip
+
+    def _header(self, width: int, base: Style) -> Strip:
+        style = base + self.get_component_rich_style("frame-table--header")
+        segments = []
+        for i, (col, w) in enumerate(self._columns_for(width)):
+            if i:
+                segments.append(Segment(" ", base))
+            segments.append(Segment(_fit(col.label, w, col.align), style))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _row_strip(self, index: int, width: int, base: Style) -> Strip:
+        row = self.frame.row(index, named=True)
+        key = self._keys[index]
+        cursor = index == self.cursor
+        cursor_style = self.get_component_rich_style("frame-table--cursor") if cursor else None
+        changed_style = self.get_component_rich_style("frame-table--changed")
+        now = time.monotonic()
+        segments = []
+        for i, (col, w) in enumerate(self._columns_for(width)):
+            if i:
+                segments.append(Segment(" ", base + cursor_style if cursor_style else base))
+            text = _fit(col.cell(row), w, col.align)
+            style = base
+            if col.style is not None:
+                extra = col.style(row)
+                if extra is not None:
+                    style = style + extra
+            if self._changed.get((key, col.key), 0) > now:
+                style = style + changed_style
+            if cursor_style is not None:
+                style = style + cursor_style
+            segments.append(Segment(text, style))
+        end_style = base + cursor_style if cursor_style else base
+        return Strip(segments).adjust_cell_length(width, end_style)
+
+
+def _fit(text: str, width: int, align: str) -> str:
+    """Exactly ``width`` cells: truncated with an ellipsis, padded left or right."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if align == "right" else text + pad

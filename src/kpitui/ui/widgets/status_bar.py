@@ -1,0 +1,87 @@
+"""The header: title, status counts (each one key away as a filter), period, reload, live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from textual.content import Content
+from textual.widgets import Static
+
+from kpitui.core.text import clean
+from kpitui.i18n import t
+from kpitui.palette import GLYPHS, STATUS_COLOURS
+
+FILTER_KEYS = (("1", "behind"), ("2", "near"), ("3", "met"), ("4", "missing"), ("5", "no_target"), ("6", "at_risk"))
+
+
+@dataclass(frozen=True)
+class BarState:
+    title: str
+    lang: str
+    counts: dict[str, int]
+    period: str | None
+    reloaded: str
+    live: str
+    """"live", "paused", "off" or "loading"."""
+    pending: int = 0
+    active_filter: str | None = None
+    details: str = ""
+
+
+class StatusBar(Static):
+    """Two lines; rebuilt from a :class:`BarState` (all data text shown literally)."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 2; background: $panel; padding: 0 1; }
+    """
+
+    def show(self, state: BarState) -> None:
+        self.state = state
+        self.update(render(state, self.size.width - 2 if self.size.width else 118))
+
+    def on_resize(self) -> None:
+        state = getattr(self, "state", None)
+        if state is not None:
+            self.show(state)
+
+
+def render(state: BarState, width: int = 118) -> Content:
+    lang = state.lang
+    right_parts = [
+        t("bar.as_of", lang, period=state.period) if state.period else t("bar.latest", lang),
+        t("bar.reloaded", lang, time=state.reloaded) if state.reloaded else t("bar.loading", lang),
+    ]
+    live = {
+        "live": t("bar.live", lang),
+        "paused": t("bar.paused", lang),
+        "off": t("bar.not_watching", lang),
+        "loading": t("bar.loading", lang),
+    }[state.live]
+    if state.pending:
+        live += " (" + t("bar.pending", lang, n=state.pending) + ")"
+    right_parts.append(live)
+    right = " · ".join(right_parts)
+    title = clean(state.title) or "kpitui"
+    room = max(8, width - len(right) - 3)
+    if len(title) > room:
+        title = title[: room - 1] + "…"
+    first = Content.assemble(
+        (title, "bold"),
+        " " * max(3, width - len(title) - len(right)),
+        (right, "dim" if state.live != "paused" else "bold"),
+    )
+    pieces: list[Content | str | tuple[str, str | Style]] = []
+    for key, status in FILTER_KEYS:
+        word = t("bar.at_risk", lang) if status == "at_risk" else t(f"short.{status}", lang)
+        glyph = "⚠" if status == "at_risk" else GLYPHS[status]
+        count = state.counts.get(status, 0)
+        active = state.active_filter == status
+        colour = STATUS_COLOURS.get(status, "#E69F00")
+        pieces.append((key, "reverse" if active else "dim"))
+        pieces.append((f" {glyph}{count} {word}", f"bold {colour}" if active else colour))
+        pieces.append(" ")
+    if state.details:
+        pieces.append((state.details, "italic"))
+    second = Content.assemble(*pieces)
+    return Content("\n").join([first, second])
