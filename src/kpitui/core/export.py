@@ -361,10 +361,155 @@ def _md_code(text: str) -> str:
     return clean(text).replace("`", "'")
 
 
+# --------------------------------------------------------------------------- xlsx
+
+STATUS_FILL = {
+    "met": "#CCE8F6",
+    "near": "#FBE3B3",
+    "behind": "#F6CFB6",
+    "missing": "#E6E6E6",
+    "no_target": "#F2F2F2",
+}
+PERCENT_OF_ONE = {"attainment"}
+COUNTS = {"numerator", "denominator", "missing_reporters", "depth"}
+
+
+def render_xlsx(table: ExportTable) -> bytes:
+    """A workbook: the view (bold frozen header, autofilter, number formats, status colours,
+    column widths) and a ``meta`` sheet. Text is written as text, never as a formula or URL."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buf,
+        {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    head = book.add_format({"bold": True, "bottom": 1, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "top"})
+    text = book.add_format({})
+    quoted = book.add_format({"quote_prefix": True})
+    number = book.add_format({"num_format": "#,##0.00"})
+    count = book.add_format({"num_format": "#,##0"})
+    percent = book.add_format({"num_format": "0.0%"})
+    status_formats = {k: book.add_format({"bg_color": v, "bold": k == "behind"}) for k, v in STATUS_FILL.items()}
+    sheet = book.add_worksheet(table.view[:31])
+    columns = table.columns
+    widths = [max(8, min(40, len(c) + 2)) for c in columns]
+    for j, c in enumerate(columns):
+        sheet.write_string(0, j, c, head)
+    for i, row in enumerate(table.frame.iter_rows(named=True), start=1):
+        for j, c in enumerate(columns):
+            v = row[c]
+            if v is None or (isinstance(v, float) and not math.isfinite(v)):
+                sheet.write_blank(i, j, None)
+            elif isinstance(v, bool):
+                sheet.write_boolean(i, j, v)
+            elif isinstance(v, int | float):
+                fmt = percent if c in PERCENT_OF_ONE else count if c in COUNTS else number
+                sheet.write_number(i, j, float(v), fmt)
+            else:
+                value = clean(str(v))
+                if c == "status":
+                    fmt = status_formats.get(value, text)
+                else:
+                    fmt = quoted if value.startswith(FORMULA_START) else text
+                sheet.write_string(i, j, value, fmt)
+                widths[j] = max(widths[j], min(60, len(value) + 2))
+    for j, w in enumerate(widths):
+        sheet.set_column(j, j, w)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(1, table.frame.height), len(columns) - 1)
+    meta = book.add_worksheet("meta")
+    meta.set_column(0, 0, 18)
+    meta.set_column(1, 1, 70)
+    r = 0
+    for key, value in table.meta.items():
+        if key == "files":
+            continue
+        meta.write_string(r, 0, key, head)
+        meta.write_string(r, 1, clean(str(value)), quoted if str(value).startswith(FORMULA_START) else text)
+        r += 1
+    r += 1
+    files = table.meta.get("files") or []
+    if files:
+        for j, label in enumerate(("path", "sha256", "size", "modified", "state")):
+            meta.write_string(r, j, label, head)
+        for f in files:
+            r += 1
+            for j, label in enumerate(("path", "sha256", "size", "modified", "state")):
+                value = f.get(label)
+                if isinstance(value, int):
+                    meta.write_number(r, j, value, count)
+                else:
+                    meta.write_string(r, j, clean(str(value or "")), text)
+    book.close()
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- html
+
+HTML_STYLE = """
+body{font-family:"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;margin:24px;color:#1b1b1b}
+h1{font-size:20px;margin:0 0 8px}
+.meta{font-size:12px;color:#555;margin:0 0 16px;padding:0;list-style:none}
+.meta li{margin:2px 0}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{border-bottom:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#eee;border-bottom:2px solid #888}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.met td.status{background:#cce8f6}
+tr.near td.status{background:#fbe3b3}
+tr.behind td.status{background:#f6cfb6;font-weight:bold}
+tr.missing td.status,tr.no_target td.status{background:#eee;color:#555}
+.files{font-size:11px;color:#666;margin-top:16px;word-break:break-all}
+@page{size:A4;margin:12mm}
+@media print{body{margin:0}thead{display:table-header-group}tr{break-inside:avoid}}
+"""
+
+
+def render_html(table: ExportTable) -> bytes:
+    """One self-contained page (inline CSS, no scripts), status colours, A4 print layout."""
+    from html import escape
+
+    headers, rows, statuses = human_rows(table)
+    keys = HUMAN_BREAKDOWN if table.view == "breakdown" else HUMAN_SUMMARY
+    numeric = {"value", "target", "attainment", "change", "fraction"}
+    title = str(table.meta.get("heading") or table.title or "kpitui")
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{escape(table.lang)}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(clean(title))}</title><style>{HTML_STYLE}</style></head><body>",
+        f"<h1>{escape(clean(title))}</h1>",
+        '<ul class="meta">',
+    ]
+    for label, value in _meta_lines(table):
+        out.append(f"<li>{escape(label)}: {escape(clean(value))}</li>")
+    out.append("</ul><table><thead><tr>")
+    out += [f"<th>{escape(h)}</th>" for h in headers]
+    out.append("</tr></thead><tbody>")
+    for cells, status in zip(rows, statuses, strict=True):
+        out.append(f'<tr class="{escape(status)}">')
+        for k, c in zip(keys, cells, strict=True):
+            cls = "status" if k == "status" else "num" if k in numeric else ""
+            out.append(f'<td class="{cls}">{escape(c)}</td>' if cls else f"<td>{escape(c)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    files = table.meta.get("files") or []
+    if files:
+        out.append('<div class="files">')
+        for f in files:
+            out.append(f"{escape(clean(f['path']))} — sha256 {escape(str(f['sha256']))}<br>")
+        out.append("</div>")
+    out.append("</body></html>\n")
+    return "\n".join(out).encode("utf-8")
+
+
 RENDERERS: dict[str, Callable[[ExportTable], bytes]] = {
     "csv": render_csv,
     "json": render_json,
+    "xlsx": render_xlsx,
     "md": render_md,
+    "html": render_html,
 }
 EXTENSIONS = {"csv": "csv", "json": "json", "md": "md", "html": "html", "xlsx": "xlsx", "svg": "svg"}
 
@@ -448,6 +593,7 @@ def write(
     folder: str | None = None,
     force: bool = False,
     stdout: Any = None,
+    when: datetime | None = None,
 ) -> str:
     """Write an export: to ``output`` ("-" = stdout), else a fresh default name in ``folder``.
 
@@ -470,7 +616,7 @@ def write(
     base = Path(folder or ".")
     if not base.is_dir():
         raise ExportError(f"{base} is not a folder")
-    name = default_name(view, fmt)
+    name = default_name(view, fmt, when)
     for _ in range(100):
         path = _free_path(base, name)
         try:

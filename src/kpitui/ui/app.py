@@ -32,11 +32,11 @@ class KpiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "kpitui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "key.quit", id="app.quit"),
         Binding("question_mark", "help", "key.help", id="app.help"),
         Binding("left_square_bracket", "period(-1)", "key.prev_period", id="app.prev_period"),
         Binding("right_square_bracket", "period(1)", "key.next_period", id="app.next_period"),
         Binding("e", "export", "key.export", id="app.export"),
+        Binding("q", "quit", "key.quit", id="app.quit"),
         Binding("ctrl+s", "quick_export", "key.quick_export", show=False, id="app.quick_export"),
         Binding("r", "reload", "key.reload", show=False, id="app.reload"),
         Binding("p", "pause", "key.pause", show=False, id="app.pause"),

@@ -55,7 +55,7 @@ def export_screen(
             data = app.export_screenshot(title=table.title or "kpitui").encode("utf-8")
         else:
             data = export.render(table, fmt)
-        path = export.write(data, fmt, table.view, output=output, folder=folder)
+        path = export.write(data, fmt, table.view, output=output, folder=folder, when=app.clock())
     except export.ExportError as exc:
         app.notify(Content(t("msg.export_failed", app.lang, error=clean(str(exc)))), severity="error", timeout=10)
         return None

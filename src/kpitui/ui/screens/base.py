@@ -63,18 +63,19 @@ def at_risk() -> pl.Expr:
 
 class TableScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "key.open", id="screen.open"),
+        Binding("escape,backspace", "back", "key.back", id="screen.back"),
         Binding("slash", "search", "key.search", id="screen.search"),
         Binding("f", "filter", "key.filter", id="screen.filter"),
-        Binding("s", "sort", "key.sort", id="screen.sort"),
+        Binding("s", "sort", "key.sort", show=False, id="screen.sort"),
         Binding("S", "reverse", "key.reverse", show=False, id="screen.reverse"),
         Binding("c", "group", "key.group", show=False, id="screen.group"),
-        Binding("d", "details", "key.details", id="screen.details"),
+        Binding("d", "details", "key.details", show=False, id="screen.details"),
         Binding("0", "clear_filters", "key.filter_clear", show=False, id="screen.clear_filters"),
         *[
             Binding(k, f"filter_status('{s}')", f"key.filter_status.{s}", show=False, id=f"screen.filter_{s}")
             for k, s in FILTER_KEYS
         ],
-        Binding("escape,backspace", "back", "key.back", id="screen.back"),
     ]
 
     key_column = "indicator"
@@ -243,6 +244,9 @@ class TableScreen(Screen[None]):
             panel.show("")
 
     def details_for(self, row: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def action_open(self) -> None:
         raise NotImplementedError
 
     # -- actions

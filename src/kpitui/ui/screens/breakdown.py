@@ -20,7 +20,6 @@ class BreakdownScreen(TableScreen):
     """Indicator ``indicator`` for each child of agency ``parent``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "key.open", id="breakdown.open"),
         Binding("a", "agency", "key.agency", id="breakdown.agency"),
         Binding("h", "all_rows", "key.all_rows", show=False, id="breakdown.all_rows"),
     ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import polars as pl
-from textual.binding import Binding, BindingType
 
 from kpitui.core import views
 from kpitui.core.snapshot import Snapshot
@@ -23,9 +22,6 @@ def _status_rank() -> list[pl.Expr]:
 class IndicatorScreen(TableScreen):
     """Indicators at the headline agency, or at ``agency`` (the agency view)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "key.open", id="screen.open"),
-    ]
     key_column = "indicator"
     sort_options: ClassVar = [
         ("sort.default", lambda: []),

@@ -34,7 +34,7 @@ class ExportDialog(ModalScreen[None]):
 
     def __init__(self, screen: TableScreen) -> None:
         super().__init__()
-        self.source = screen
+        self.origin = screen
 
     @property
     def kpi(self) -> KpiApp:
@@ -48,17 +48,17 @@ class ExportDialog(ModalScreen[None]):
             yield Label(t("export.format", lang))
             yield Select([(f, f) for f in FORMATS], value=first, allow_blank=False, id="format")
             yield Label(t("export.name", lang))
-            yield Input(self._name(first), id="name")
+            yield Input(self._file_name(first), id="name")
             yield Label(t("export.folder", lang))
             yield Input(os.path.abspath(self.kpi.config.export_folder), id="folder")
             with Horizontal():
                 yield Button(t("export.ok", lang), variant="primary", id="ok")
                 yield Button(t("export.cancel", lang), id="cancel")
 
-    def _name(self, fmt: str) -> str:
+    def _file_name(self, fmt: str) -> str:
         from kpitui.ui.exporting import screen_table
 
-        return export.default_name(screen_table(self.kpi, self.source).view, fmt, self.kpi.clock())
+        return export.default_name(screen_table(self.kpi, self.origin).view, fmt, self.kpi.clock())
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).cursor_blink = False
@@ -91,6 +91,6 @@ class ExportDialog(ModalScreen[None]):
         output = os.path.join(folder, name)
         self.dismiss()
         if os.path.exists(output):
-            export_screen(self.kpi, self.source, fmt, folder=folder)  # a fresh numbered name
+            export_screen(self.kpi, self.origin, fmt, folder=folder)  # a fresh numbered name
         else:
-            export_screen(self.kpi, self.source, fmt, folder=folder, output=output)
+            export_screen(self.kpi, self.origin, fmt, folder=folder, output=output)

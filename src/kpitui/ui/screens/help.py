@@ -29,11 +29,9 @@ class HelpScreen(ModalScreen[None]):
         self.active = bindings
         self.lang = lang
 
-    def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        table.add_column(style="dim", no_wrap=True)
+    def key_rows(self) -> list[tuple[str, str, str]]:
+        """(keys, what it does, binding id) for every key of the screen below."""
+        rows: list[tuple[str, str, str]] = []
         seen = set()
         for key, active in self.active.items():
             b = active.binding
@@ -43,9 +41,24 @@ class HelpScreen(ModalScreen[None]):
             if (ident, b.action) in seen:
                 continue
             seen.add((ident, b.action))
-            keys = [self.app.get_key_display(x.binding) for x in self.active.values() if x.binding.action == b.action and x.binding.id == b.id]
-            table.add_row(Text(", ".join(dict.fromkeys(keys))), Text(b.description), Text(ident))
-        table.add_row(Text(self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, "x"))), Text(t("key.palette", self.lang)), Text(""))
+            keys = [
+                self.app.get_key_display(x.binding)
+                for x in self.active.values()
+                if x.binding.action == b.action and x.binding.id == b.id
+            ]
+            rows.append((", ".join(dict.fromkeys(keys)), b.description, ident))
+        palette = self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, "x"))
+        rows.append((palette, t("key.palette", self.lang), ""))
+        return rows
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        table.add_column(style="dim", no_wrap=True)
+        self.rows = self.key_rows()
+        for keys, what, ident in self.rows:
+            table.add_row(Text(keys), Text(what), Text(ident))
         with VerticalScroll():
             yield Static(Text(t("help.title", self.lang), style="bold"))
             yield Static(table)

@@ -33,7 +33,11 @@ class DetailsPanel(VerticalScroll, can_focus=False):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(id="details-body")
 
+    content: Any = ""
+    """What the panel shows now (a Rich renderable)."""
+
     def show(self, renderable: Any) -> None:
+        self.content = renderable
         self.query_one("#details-body", Static).update(renderable)
 
 

@@ -26,6 +26,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Row = dict[str, Any]
+CURSOR = Style(reverse=True, bold=True)
+MARKER = "▶"
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,12 @@ class FrameTable(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "frame-table--header",
-        "frame-table--cursor",
         "frame-table--changed",
         "frame-table--dim",
     }
     DEFAULT_CSS = """
     FrameTable { height: 1fr; overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1; }
     FrameTable > .frame-table--header { text-style: bold underline; }
-    FrameTable > .frame-table--cursor { text-style: reverse bold; }
-    FrameTable:blur > .frame-table--cursor { text-style: reverse; }
     FrameTable > .frame-table--changed { text-style: bold underline; background: $warning 30%; }
     FrameTable > .frame-table--dim { color: $text-muted; }
     """
@@ -88,7 +87,6 @@ class FrameTable(ScrollView, can_focus=True):
         Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
         Binding("home,g", "first", "Top", show=False, id="table.top"),
         Binding("end,G", "last", "Bottom", show=False, id="table.bottom"),
-        Binding("enter", "select", "Open", show=False, id="table.select"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
@@ -102,7 +100,7 @@ class FrameTable(ScrollView, can_focus=True):
             self.key = key
 
     class Selected(Message):
-        """Enter on the row with this key."""
+        """A double click on the row with this key (Enter is the screen's binding)."""
 
         def __init__(self, table: FrameTable, key: str) -> None:
             super().__init__()
@@ -260,8 +258,8 @@ class FrameTable(ScrollView, can_focus=True):
 
     def _header(self, width: int, base: Style) -> Strip:
         style = base + self.get_component_rich_style("frame-table--header")
-        segments = []
-        for i, (col, w) in enumerate(self._columns_for(width)):
+        segments = [Segment(" ", base)]
+        for i, (col, w) in enumerate(self._columns_for(width - 1)):
             if i:
                 segments.append(Segment(" ", base))
             segments.append(Segment(_fit(col.label, w, col.align), style))
@@ -271,11 +269,14 @@ class FrameTable(ScrollView, can_focus=True):
         row = self.frame.row(index, named=True)
         key = self._keys[index]
         cursor = index == self.cursor
-        cursor_style = self.get_component_rich_style("frame-table--cursor") if cursor else None
+        # An explicit reverse: it survives NO_COLOR (a CSS reverse is done by swapping colours).
+        cursor_style = CURSOR if cursor else None
         changed_style = self.get_component_rich_style("frame-table--changed")
         now = time.monotonic()
-        segments = []
-        for i, (col, w) in enumerate(self._columns_for(width)):
+        # A marker in the gutter: the cursor stays visible with NO_COLOR and on terminals
+        # that do not render reverse video.
+        segments = [Segment(MARKER if cursor else " ", base + CURSOR if cursor else base)]
+        for i, (col, w) in enumerate(self._columns_for(width - 1)):
             if i:
                 segments.append(Segment(" ", base + cursor_style if cursor_style else base))
             text = _fit(col.cell(row), w, col.align)
