@@ -40,6 +40,8 @@ MAX_FILE_BYTES = 2 * 1024**3
 """A larger observation file is refused (a clear message beats running out of memory)."""
 MAX_FIELD_CHARS = 4096
 MAX_FINDINGS_PER_KIND = 20
+EXTRA = "_extra_field"
+"""A column past the header's last one: only rows with too many fields fill it."""
 
 SCHEMA: dict[str, pl.DataType] = {
     "file": pl.UInt32(),
@@ -82,8 +84,11 @@ class Layout:
 
 
 def _decode_error(path: str, data: bytes, exc: UnicodeDecodeError, encoding: str) -> Finding:
-    line = data.count(b"\n", 0, exc.start) + 1
-    col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    # Count lines and columns in the text before the bad bytes, not in bytes: a UTF-16 file
+    # has two bytes a character (and a 0x0A byte inside other characters).
+    before = data[: exc.start].decode(exc.encoding, errors="replace").lstrip("\ufeff")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
     return fnd.error(
         path,
         line,
@@ -226,8 +231,12 @@ def _source(path: str, opts: CsvOptions) -> str | bytes:
 
 
 def typed_numbers(opts: CsvOptions) -> bool:
-    """Whether the CSV reader can type the number columns itself (the fast path)."""
-    return not opts.thousands
+    """Whether the CSV reader can type the number columns itself (the fast path).
+
+    Not with a decimal comma: the reader would also take ``309.104`` as 309.104, where a
+    Vietnamese file means 309104; :func:`_number` refuses a "." that is not the thousands mark.
+    """
+    return not opts.thousands and opts.decimal == "."
 
 
 def _number(name: str, opts: CsvOptions) -> tuple[pl.Expr, pl.Expr]:
@@ -245,6 +254,8 @@ def _number(name: str, opts: CsvOptions) -> tuple[pl.Expr, pl.Expr]:
         )
         plain = plain.str.replace_all(opts.thousands, "", literal=True)
     if opts.decimal == ",":
+        if opts.thousands != ".":
+            grouping_ok = grouping_ok & ~text.str.contains(".", literal=True)
         plain = plain.str.replace(",", ".", literal=True)
     number = plain.cast(pl.Float64, strict=False)
     blank = text.is_null() | (text == "")
@@ -266,10 +277,24 @@ def scan(
     Without ``locate`` the ``file`` and ``row`` columns are left out: numbering rows costs
     the streaming pass time, and lines are only needed for findings.
     """
-    source = _source(path, opts)
+    try:
+        source = _source(path, opts)
+    except ReadError as exc:
+        if keep_text:  # the careful path reports the finding itself
+            raise
+        return _unreadable(exc.finding, locate)
     dtypes = {
         name: (pl.Float64 if typed and name in NUMBERS else pl.String) for name in layout.names
     }
+    # A row with more fields than the header: polars reports it only when every column is
+    # read, and projection pushdown reads fewer, so the fast path would silently drop the
+    # extra fields. One more column catches them and marks the row bad (-> the careful path,
+    # which reads every column and reports the ragged row with its line).
+    # missing_columns="insert": polars counts the columns on the first data row, so a
+    # short first row (or the extra column) must not fail the whole file.
+    ragged = not keep_text
+    if ragged:
+        dtypes[EXTRA] = pl.String()
     lf = pl.scan_csv(
         source,
         has_header=False,
@@ -280,6 +305,8 @@ def scan(
         decimal_comma=typed and opts.decimal == ",",
         encoding="utf8",
         raise_if_empty=False,
+        missing_columns="insert",
+        glob=False,  # a file name is a name: "obs*.csv" must not read the other files
     )
     present = layout.present
     exprs: list[pl.Expr] = (
@@ -300,6 +327,8 @@ def scan(
             if keep_text:
                 exprs.append(pl.col(name).alias(f"_text_{name}"))
                 exprs.append(unreadable.fill_null(False).alias(f"_bad_{name}"))
+    if ragged:
+        bad.append(pl.col(EXTRA).is_not_null())
     exprs.append(pl.any_horizontal(bad).fill_null(False).alias("bad") if bad else pl.lit(False).alias("bad"))
     exprs.append(pl.col("note") if "note" in present else pl.lit(None, pl.String).alias("note"))
     if not locate:
@@ -307,6 +336,19 @@ def scan(
         return lf.select(exprs)
     blank = pl.all_horizontal(pl.col(n).is_null() for n in layout.names)
     return lf.filter(~blank).select(exprs)
+
+
+def _unreadable(finding: Finding, locate: bool) -> pl.LazyFrame:
+    """The scan of a file that cannot be decoded: a frame that fails with a polars error when
+    collected, as the fast path reports problems (the careful path then says why, with the line).
+    Raising here instead would escape the callers, which build every scan before collecting."""
+    fail = pl.col("_").str.to_integer(strict=True)  # the message is not a number
+    exprs = [
+        (fail.cast(dtype) if name in REQUIRED else pl.lit(None, dtype)).alias(name)
+        for name, dtype in SCHEMA.items()
+        if locate or name not in ("file", "row")
+    ]
+    return pl.LazyFrame({"_": [finding.format()]}).select(exprs)
 
 
 # --------------------------------------------------------------------------- line numbers
@@ -471,6 +513,10 @@ def check_file(path: str, file_index: int, opts: CsvOptions, known: KnownIds) ->
         out.findings.append(exc.finding)
         return out
     out.rows = frame.height
+    if known.agencies is not None:
+        # One spelling per agency (e.g. NFD as typed on macOS -> the defined NFC id), so that a
+        # row repeated in two Unicode forms is found as a duplicate, here and across files.
+        frame = frame.with_columns(pl.col("agency").replace(known.agencies))
     lines = LineMap({file_index: path}, opts)
     out.findings.extend(_row_findings(path, file_index, frame, layout, opts, known, lines))
     out.findings.extend(warning_findings({file_index: path}, warning_rows(frame.lazy()).collect(), lines))
@@ -612,8 +658,9 @@ def _number_hint(text: str, opts: CsvOptions) -> str:
 
 def warning_rows(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Rows whose numerator exceeds the denominator, or whose denominator is 0."""
+    finite = pl.col("numerator").is_finite() & pl.col("denominator").is_finite()
     return lf.filter(
-        (pl.col("numerator") > pl.col("denominator")) | (pl.col("denominator") == 0)
+        ((pl.col("numerator") > pl.col("denominator")) & finite) | (pl.col("denominator") == 0)
     ).select("file", "row", "indicator", "agency", "period", "numerator", "denominator")
 
 
