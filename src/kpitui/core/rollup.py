@@ -308,44 +308,55 @@ class Aggregated:
         return int(self.groups.get_column("n").sum() or 0) if self.groups.height else 0
 
 
-def aggregate(
+def _plan(tree: Tree | None) -> tuple[list[str], list[pl.Expr], int, bool]:
+    """Group keys, bitmap aggregations, bitmap words and whether the tree is wide."""
+    words = tree.words if tree is not None else 0
+    wide = words > MAX_BITMAP_COLUMNS
+    if tree is None:
+        return ["indicator", "period", "agency"], [], words, wide
+    keys = ["indicator", "period", "slot_idx", *(["word"] if wide else [])]
+    if wide:
+        return keys, [pl.col("bit").bitwise_or().alias("b0")], words, wide
+    bits = [
+        pl.when(pl.col("word") == w).then(pl.col("bit")).otherwise(0).bitwise_or().alias(f"b{w}")
+        for w in range(max(words, 1))
+    ]
+    return keys, bits, words, wide
+
+
+def partial(
     lf: pl.LazyFrame,
     indicators: pl.DataFrame,
     tree: Tree | None,
     spellings: dict[str, str] | None = None,
+    derived: bool = False,
     streaming: bool = True,
-) -> Aggregated:
-    """One pass over every observation row (see the module docstring).
+) -> pl.DataFrame:
+    """The streaming pass over some rows: raw-column statistics per group.
 
-    ``tree`` is None when the data set defines no agencies: every agency is then its own slot.
-    The pass aggregates the raw columns only (counts, sums, min, max: cheap); a leaf row
-    whose value must be derived from its numerator and denominator for a sum/mean/min/max
-    indicator needs per-row arithmetic, so only then a second pass computes row values.
+    Partials of several files combine (:func:`combine`) into the partial of all of them:
+    every statistic is a count, sum, min, max or bitwise OR. With ``derived`` the row values
+    (value, else scale × numerator / denominator) are aggregated too (per-row arithmetic:
+    only needed for sum/mean/min/max indicators reported as numerator/denominator).
     """
-    words = tree.words if tree is not None else 0
-    wide = words > MAX_BITMAP_COLUMNS
+    keys, bit_aggs, _, _ = _plan(tree)
     if tree is not None:
         lf = lf.join(tree.slots(spellings).lazy(), on="agency", how="left")
-        keys = ["indicator", "period", "slot_idx", *(["word"] if wide else [])]
-        if wide:
-            bit_aggs = [pl.col("bit").bitwise_or().alias("b0")]
-        else:
-            bit_aggs = [
-                pl.when(pl.col("word") == w).then(pl.col("bit")).otherwise(0).bitwise_or().alias(f"b{w}")
-                for w in range(max(words, 1))
-            ]
-    else:
-        keys = ["indicator", "period", "agency"]
-        bit_aggs = []
-    common = [
+    aggs = [
         pl.len().cast(pl.UInt32).alias("n"),
         *bit_aggs,
         pl.col("value").count().cast(pl.UInt32).alias("v_n"),
         pl.col("numerator").count().cast(pl.UInt32).alias("n_ratio"),
         pl.col("numerator").sum().alias("s_num"),
         pl.col("denominator").sum().alias("s_den"),
-        (pl.col("numerator").is_null() ^ pl.col("denominator").is_null()).sum().cast(pl.UInt32).alias("n_half"),
-        (pl.col("value").is_null() & pl.col("numerator").is_null()).sum().cast(pl.UInt32).alias("n_none"),
+        (pl.col("numerator").is_null() ^ pl.col("denominator").is_null())
+        .sum()
+        .cast(pl.UInt32)
+        .alias("n_half"),
+        (pl.col("value").is_null() & pl.col("numerator").is_null())
+        .sum()
+        .cast(pl.UInt32)
+        .alias("n_none"),
         pl.col("agency").null_count().cast(pl.UInt32).alias("n_no_agency"),
         pl.col("bad").sum().cast(pl.UInt32).alias("n_bad"),
         ((pl.col("numerator") > pl.col("denominator")) | (pl.col("denominator") == 0))
@@ -353,35 +364,70 @@ def aggregate(
         .cast(pl.UInt32)
         .alias("n_warn"),
     ]
-    raw_values = [
-        pl.col("value").sum().alias("s_val"),
-        pl.col("value").min().alias("mn"),
-        pl.col("value").max().alias("mx"),
-    ]
-    engine = "streaming" if streaming else "in-memory"
-    raw = lf.group_by(keys).agg(*common, *raw_values).collect(engine=engine)
-    raw = raw.join(indicators.select("indicator", "scale", "aggregate"), on="indicator", how="left")
-    derive = raw.filter(
-        (pl.col("n") - pl.col("v_n") - pl.col("n_none") > 0)
-        & (pl.col("aggregate") != Aggregate.RATIO.value)
-        & (pl.col("n") > 1)
-    )
-    if derive.height:
+    if derived:
+        lf = lf.join(indicators.lazy().select("indicator", "scale"), on="indicator", how="left")
         value = row_value()
-        scaled = lf.join(indicators.lazy().select("indicator", "scale"), on="indicator", how="left")
-        raw = (
-            scaled.group_by(keys)
-            .agg(
-                *common,
-                value.sum().alias("s_val"),
-                value.min().alias("mn"),
-                value.max().alias("mx"),
-                value.count().cast(pl.UInt32).alias("n_val"),
-            )
-            .collect(engine=engine)
-            .join(indicators.select("indicator", "scale", "aggregate"), on="indicator", how="left")
-        )
+        aggs += [
+            value.sum().alias("s_val"),
+            value.min().alias("mn"),
+            value.max().alias("mx"),
+            value.count().cast(pl.UInt32).alias("n_val"),
+        ]
     else:
+        aggs += [
+            pl.col("value").sum().alias("s_val"),
+            pl.col("value").min().alias("mn"),
+            pl.col("value").max().alias("mx"),
+        ]
+    return lf.group_by(keys).agg(aggs).collect(engine="streaming" if streaming else "in-memory")
+
+
+def combine(parts: Sequence[pl.DataFrame], tree: Tree | None) -> pl.DataFrame:
+    """The partial of several partials (of disjoint sets of rows)."""
+    keys, _, _, _ = _plan(tree)
+    parts = [p for p in parts if p.height]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return pl.DataFrame()
+    frame = pl.concat(parts, how="vertical_relaxed")
+    aggs = []
+    for name in frame.columns:
+        if name in keys:
+            continue
+        if name.startswith("b") and name[1:].isdigit():
+            aggs.append(pl.col(name).bitwise_or())
+        elif name == "mn":
+            aggs.append(pl.col(name).min())
+        elif name == "mx":
+            aggs.append(pl.col(name).max())
+        else:
+            aggs.append(pl.col(name).sum())
+    return frame.group_by(keys).agg(aggs)
+
+
+def needs_derived(raw: pl.DataFrame, indicators: pl.DataFrame) -> bool:
+    """Whether some leaf group of a sum/mean/min/max indicator has rows without a value."""
+    if not raw.height or "n_val" in raw.columns:
+        return False
+    kinds = raw.join(indicators.select("indicator", "aggregate"), on="indicator", how="left")
+    return (
+        kinds.filter(
+            (pl.col("n") - pl.col("v_n") - pl.col("n_none") > 0)
+            & (pl.col("aggregate") != Aggregate.RATIO.value)
+            & (pl.col("n") > 1)
+        ).height
+        > 0
+    )
+
+
+def finish(raw: pl.DataFrame, indicators: pl.DataFrame, tree: Tree | None) -> Aggregated:
+    """Normalise a (combined) partial into the :class:`Aggregated` the roll-up reads."""
+    _, _, words, wide = _plan(tree)
+    if not raw.height:
+        return Aggregated.empty()
+    raw = raw.join(indicators.select("indicator", "scale"), on="indicator", how="left")
+    if "n_val" not in raw.columns:
         # Single rows (own slots) derive their value from numerator/denominator here.
         derived = (
             (pl.col("n") == 1)
@@ -397,6 +443,21 @@ def aggregate(
             mx=pl.when(derived).then(one).otherwise(pl.col("mx")),
         )
     return _normalise(raw, indicators, tree, words, wide)
+
+
+def aggregate(
+    lf: pl.LazyFrame,
+    indicators: pl.DataFrame,
+    tree: Tree | None,
+    spellings: dict[str, str] | None = None,
+    streaming: bool = True,
+) -> Aggregated:
+    """One pass over every observation row (see the module docstring); a second one only
+    when :func:`needs_derived`. ``tree`` is None when the data set defines no agencies."""
+    raw = partial(lf, indicators, tree, spellings, streaming=streaming)
+    if needs_derived(raw, indicators):
+        raw = partial(lf, indicators, tree, spellings, derived=True, streaming=streaming)
+    return finish(raw, indicators, tree)
 
 
 def _normalise(

@@ -9,6 +9,7 @@ file in effect while its new version has errors.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,18 @@ from kpitui.core.definitions import FileDefinitions, merge, parse_file
 from kpitui.core.findings import Finding
 from kpitui.core.model import ALL_AGENCIES, Definitions
 from kpitui.core.periods import period_table
-from kpitui.core.rollup import Aggregated, Tree, aggregate, indicator_frame, rollup, tree_from_ids
+from kpitui.core.rollup import (
+    Aggregated,
+    Tree,
+    aggregate,
+    combine,
+    finish,
+    indicator_frame,
+    needs_derived,
+    partial,
+    rollup,
+    tree_from_ids,
+)
 from kpitui.core.text import quote
 
 DEFINITION_SUFFIXES = (".toml",)
@@ -152,22 +164,36 @@ class Snapshot:
 # --------------------------------------------------------------------------- loading
 
 
+KEEP_IN_MEMORY_BYTES = 32 * 1024**2
+"""Observation files up to this size are kept in memory by the dashboard, so a broken save
+keeps every row of the last good version; larger files keep their last good aggregates."""
+
+
 @dataclass
 class _CsvEntry:
+    """What the dashboard's loader remembers of one observation file."""
+
     stamp: tuple[int, int] | None
-    frame: pl.DataFrame | None
     findings: list[Finding] = field(default_factory=list)
+    layout: obs.Layout | None = None
+    frame: pl.DataFrame | None = None
+    """Its rows, when kept in memory (small files, and files read on the careful path)."""
+    partial: pl.DataFrame | None = None
+    """Its statistics for the roll-up (``rollup.partial``), for the definitions ``key``."""
+    key: object = None
     checked: bool = False
-    """True when the frame came from the careful path (its findings are complete)."""
+    """True when the careful path read it (its findings are complete)."""
+    ok: bool = True
 
 
 class Loader:
     """Builds snapshots of a data set; keep one alive to reload cheaply.
 
     ``in_memory=False`` (the CLI) streams every CSV from disk on each load.
-    ``in_memory=True`` (the dashboard) keeps each file's rows; a reload re-reads only files
-    whose modification time or size changed, and a file whose new version has errors keeps
-    its last good version in effect (reported with state "stale").
+    ``in_memory=True`` (the dashboard) keeps, per file, its roll-up statistics (and the rows of
+    small files); a reload re-reads only files whose modification time or size changed and
+    combines the statistics, so a change in one file of 12 M rows costs that file only. A
+    file whose new version has errors keeps its last good version in effect ("stale").
     """
 
     def __init__(self, paths: Sequence[str], in_memory: bool = False) -> None:
@@ -176,7 +202,7 @@ class Loader:
         self._tomls: dict[str, tuple[tuple[int, int] | None, FileDefinitions]] = {}
         self._good_tomls: dict[str, FileDefinitions] = {}
         self._csvs: dict[str, _CsvEntry] = {}
-        self._good_csvs: dict[str, pl.DataFrame] = {}
+        self._good_csvs: dict[str, _CsvEntry] = {}
 
     # -- definitions
 
@@ -219,17 +245,6 @@ class Loader:
 
     # -- observations
 
-    def _fast_frame(self, index: int, path: str, defs: Definitions, known: obs.KnownIds) -> _CsvEntry:
-        """Read one file into memory on the fast path; the careful path if that fails."""
-        stamp = _stamp(path)
-        try:
-            layout, header_findings = obs.read_layout(path, defs.csv, obs.read_head(path))
-            lf = obs.scan(path, index, defs.csv, layout, typed=obs.typed_numbers(defs.csv))
-            return _CsvEntry(stamp, lf.collect(), header_findings)
-        except (obs.ReadError, pl.exceptions.PolarsError, OSError):
-            check = obs.check_file(path, index, defs.csv, known)
-            return _CsvEntry(stamp, check.frame, check.findings, checked=True)
-
     def load(self) -> Snapshot:
         tomls, csvs, problems = discover(self.paths)
         defs, findings, stale_tomls, rejected_tomls = self._definitions(tomls)
@@ -252,18 +267,18 @@ class Loader:
         indicators = indicator_frame(defs.indicators, known.indicators)
         spellings = known.agencies
         paths = dict(enumerate(csvs))
+        ctx = _Context(defs, known, tree, indicators, spellings)
 
         if self.in_memory:
-            sources, csv_findings, states = self._memory_frames(csvs, defs, known)
+            agg, sources, csv_findings, states = self._memory_pass(csvs, ctx)
         else:
             sources, csv_findings, states = self._scan_frames(csvs, defs)
+            agg = _try_aggregate(sources(False), indicators, tree, spellings)
         findings += csv_findings
-        agg = _try_aggregate(sources(False), indicators, tree, spellings)
         if agg is None:
-            sources, careful_findings, careful_states = self._careful(csvs, defs, known)
+            sources, careful_findings, careful_states, agg = self._careful(csvs, ctx)
             findings += careful_findings
             states.update(careful_states)
-            agg = _try_aggregate(sources(False), indicators, tree, spellings)
         if agg is None:  # pragma: no cover - the careful path leaves no problem behind
             findings.append(fnd.error(self.paths[0] if self.paths else ".", 0, "data left unresolved"))
             agg = Aggregated.empty()
@@ -294,7 +309,11 @@ class Loader:
             {p for p, s in states.items() if s == "stale"},
             {p for p, s in states.items() if s == "error"},
         )
-        snapshot = Snapshot(
+        reporters = agg.bits.rename({"ind": "indicator", "slot": "holder"})
+        findings += _quality_findings(
+            defs, tree, ind_periods, period_frame, reporters, files, self.paths
+        )
+        return Snapshot(
             definitions=defs,
             tree=tree,
             indicators=indicators.filter(pl.col("indicator") == pl.col("ind")),
@@ -302,7 +321,7 @@ class Loader:
             periods=period_frame,
             indicator_periods=ind_periods,
             raw=sources(False),
-            reporters=agg.bits.rename({"ind": "indicator", "slot": "holder"}),
+            reporters=reporters,
             spellings=spellings or {},
             findings=tuple(fnd.sort_findings(findings)),
             files=tuple(files),
@@ -310,8 +329,8 @@ class Loader:
             loaded_at=datetime.now(),
             paths=self.paths,
         )
-        self._remember_good(snapshot)
-        return snapshot
+
+    # -- the CLI: lazy scans
 
     def _scan_frames(
         self, csvs: list[str], defs: Definitions
@@ -337,74 +356,183 @@ class Loader:
 
         return sources, findings, states
 
-    def _memory_frames(
-        self, csvs: list[str], defs: Definitions, known: obs.KnownIds
-    ) -> tuple[Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str]]:
-        frames: list[pl.DataFrame] = []
+    # -- the dashboard: statistics per file
+
+    def _memory_pass(
+        self, csvs: list[str], ctx: _Context
+    ) -> tuple[Aggregated | None, Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str]]:
         findings: list[Finding] = []
         states: dict[str, str] = {}
+        in_effect: list[tuple[int, str, _CsvEntry]] = []
         for index, path in enumerate(csvs):
-            stamp = _stamp(path)
-            entry = self._csvs.get(path)
-            if entry is None or entry.stamp != stamp or stamp is None:
-                entry = self._fast_frame(index, path, defs, known)
-                self._csvs[path] = entry
+            entry = self._entry(index, path, ctx)
             findings += entry.findings
-            frame = self._in_effect(path, entry, states)
-            if frame is not None:
-                frames.append(frame.with_columns(file=pl.lit(index, pl.UInt32)))
+            if entry.ok:
+                in_effect.append((index, path, entry))
+            elif path in self._good_csvs:
+                states[path] = "stale"
+                in_effect.append((index, path, self._refresh(index, path, self._good_csvs[path], ctx)))
+            else:
+                states[path] = "error"
         for gone in set(self._csvs) - set(csvs):
             self._csvs.pop(gone, None)
             self._good_csvs.pop(gone, None)
-        return _frames_source(frames), findings, states
+        agg = self._combine(in_effect, ctx)
+        if agg is not None:
+            for _, path, entry in in_effect:
+                if states.get(path) != "stale":
+                    self._good_csvs[path] = entry
+        return agg, _entries_source(in_effect, ctx.defs), findings, states
 
-    def _in_effect(self, path: str, entry: _CsvEntry, states: dict[str, str]) -> pl.DataFrame | None:
+    def _entry(self, index: int, path: str, ctx: _Context) -> _CsvEntry:
+        """A file's entry, re-read if it changed, its statistics recomputed if needed."""
+        stamp = _stamp(path)
+        entry = self._csvs.get(path)
+        if entry is None or entry.stamp != stamp or stamp is None:
+            entry = self._read(index, path, ctx)
+            self._csvs[path] = entry
+        return self._refresh(index, path, entry, ctx)
+
+    def _read(self, index: int, path: str, ctx: _Context) -> _CsvEntry:
+        opts = ctx.defs.csv
+        stamp = _stamp(path)
+        try:
+            layout, header_findings = obs.read_layout(path, opts, obs.read_head(path))
+            entry = _CsvEntry(stamp, header_findings, layout)
+            if stamp is not None and stamp[1] <= KEEP_IN_MEMORY_BYTES:
+                entry.frame = obs.scan(path, index, opts, layout, typed=obs.typed_numbers(opts)).collect()
+            return self._refresh(index, path, entry, ctx)
+        except (obs.ReadError, pl.exceptions.PolarsError, OSError):
+            return self._checked(index, path, ctx)
+
+    def _checked(self, index: int, path: str, ctx: _Context) -> _CsvEntry:
+        check = obs.check_file(path, index, ctx.defs.csv, ctx.known)
+        entry = _CsvEntry(_stamp(path), check.findings, frame=check.frame, checked=True, ok=check.ok)
+        return self._refresh(index, path, entry, ctx) if check.ok else entry
+
+    def _refresh(self, index: int, path: str, entry: _CsvEntry, ctx: _Context, derived: bool = False) -> _CsvEntry:
+        """Compute the file's statistics for the current definitions (once per change)."""
+        key = (ctx.key, derived)
+        if not entry.ok or (entry.partial is not None and entry.key == key):
+            return entry
+        entry.partial = partial(
+            self._rows(index, path, entry, ctx.defs), ctx.indicators, ctx.tree, ctx.spellings, derived=derived
+        )
+        entry.key = key
+        return entry
+
+    @staticmethod
+    def _rows(index: int, path: str, entry: _CsvEntry, defs: Definitions) -> pl.LazyFrame:
         if entry.frame is not None:
-            return entry.frame
-        if path in self._good_csvs:
-            states[path] = "stale"
-            return self._good_csvs[path]
-        states[path] = "error"
-        return None
+            return entry.frame.lazy()
+        assert entry.layout is not None
+        return obs.scan(path, index, defs.csv, entry.layout, typed=obs.typed_numbers(defs.csv), locate=False)
+
+    def _combine(self, in_effect: list[tuple[int, str, _CsvEntry]], ctx: _Context) -> Aggregated | None:
+        """The aggregate of the files in effect, or None when the careful path is needed."""
+        try:
+            raw = combine([e.partial for _, _, e in in_effect if e.partial is not None], ctx.tree)
+            if needs_derived(raw, ctx.indicators):
+                for index, path, entry in in_effect:
+                    self._refresh(index, path, entry, ctx, derived=True)
+                raw = combine([e.partial for _, _, e in in_effect if e.partial is not None], ctx.tree)
+            agg = finish(raw, ctx.indicators, ctx.tree)
+        except (pl.exceptions.PolarsError, OSError, obs.ReadError):
+            return None
+        return agg if _sound(agg) else None
+
+    # -- the careful path (both)
 
     def _careful(
-        self, csvs: list[str], defs: Definitions, known: obs.KnownIds
-    ) -> tuple[Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str]]:
+        self, csvs: list[str], ctx: _Context
+    ) -> tuple[Callable[[bool], pl.LazyFrame], list[Finding], dict[str, str], Aggregated | None]:
         """Check every file line by line; set aside the files with errors."""
         findings: list[Finding] = []
         states: dict[str, str] = {}
-        frames: list[pl.DataFrame] = []
-        checks = []
+        checks: list[obs.FileCheck] = []
         for index, path in enumerate(csvs):
             entry = self._csvs.get(path) if self.in_memory else None
             if entry is not None and entry.checked and entry.stamp == _stamp(path):
-                check = obs.FileCheck(path, entry.frame, entry.findings)
-            else:
-                check = obs.check_file(path, index, defs.csv, known)
-                if self.in_memory:
-                    self._csvs[path] = _CsvEntry(_stamp(path), check.frame, check.findings, checked=True)
+                checks.append(obs.FileCheck(path, entry.frame, entry.findings))
+                continue
+            check = obs.check_file(path, index, ctx.defs.csv, ctx.known)
             checks.append(check)
-        dup_findings, dup_files = _cross_file_duplicates(checks, defs)
+            if self.in_memory:
+                self._csvs[path] = _CsvEntry(
+                    _stamp(path), check.findings, frame=check.frame, checked=True, ok=check.ok
+                )
+        dup_findings, dup_files = _cross_file_duplicates(checks, ctx.defs)
+        in_effect: list[tuple[int, str, _CsvEntry]] = []
         for index, check in enumerate(checks):
             findings += check.findings
-            frame = check.frame if check.path not in dup_files else None
-            if frame is None:
-                frame = self._in_effect(check.path, _CsvEntry(None, None), states) if self.in_memory else None
-                if not self.in_memory:
-                    states[check.path] = "error"
-            if frame is not None:
-                frames.append(frame.with_columns(file=pl.lit(index, pl.UInt32)))
+            path = check.path
+            if check.frame is not None and path not in dup_files:
+                entry = self._csvs.get(path) if self.in_memory else None
+                entry = entry or _CsvEntry(_stamp(path), frame=check.frame, checked=True)
+                in_effect.append((index, path, entry))
+            elif self.in_memory and path in self._good_csvs:
+                states[path] = "stale"
+                in_effect.append((index, path, self._good_csvs[path]))
+            else:
+                states[path] = "error"
         findings += dup_findings
-        return _frames_source(frames), findings, states
+        for index, path, entry in in_effect:
+            self._refresh(index, path, entry, ctx)
+        agg = self._combine(in_effect, ctx)
+        if agg is not None and self.in_memory:
+            for _, path, entry in in_effect:
+                if states.get(path) != "stale":
+                    self._good_csvs[path] = entry
+        return _entries_source(in_effect, ctx.defs), findings, states, agg
 
-    def _remember_good(self, snapshot: Snapshot) -> None:
-        """Keep the frames of the files in effect as their last good versions."""
-        if not self.in_memory:
-            return
-        for info in snapshot.files:
-            entry = self._csvs.get(info.path)
-            if info.kind == "observations" and info.state == "ok" and entry and entry.frame is not None:
-                self._good_csvs[info.path] = entry.frame
+
+@dataclass(frozen=True)
+class _Context:
+    """The definitions a load works with, and a key that changes when they do."""
+
+    defs: Definitions
+    known: obs.KnownIds
+    tree: Tree | None
+    indicators: pl.DataFrame
+    spellings: dict[str, str] | None
+
+    @property
+    def key(self) -> object:
+        return (
+            self.defs.csv,
+            None if self.tree is None else self.tree.ids,
+            None if self.tree is None else tuple(sorted(self.tree.parent.items(), key=str)),
+            tuple((i.id, i.scale, i.aggregate) for i in self.defs.indicators),
+            tuple(sorted((self.spellings or {}).items())),
+        )
+
+
+def _sound(agg: Aggregated) -> bool:
+    if agg.problems:
+        return False
+    _, invalid = period_table(agg.groups.get_column("period").drop_nulls().unique().to_list())
+    return not invalid
+
+
+def _entries_source(
+    in_effect: list[tuple[int, str, _CsvEntry]], defs: Definitions
+) -> Callable[[bool], pl.LazyFrame]:
+    """Rows for the views: kept frames, else lazy scans of the files."""
+
+    def sources(locate: bool) -> pl.LazyFrame:
+        parts = []
+        for index, path, entry in in_effect:
+            if entry.frame is not None:
+                parts.append(entry.frame.lazy().with_columns(file=pl.lit(index, pl.UInt32)))
+            elif entry.layout is not None:
+                parts.append(
+                    obs.scan(
+                        path, index, defs.csv, entry.layout, typed=obs.typed_numbers(defs.csv), locate=locate
+                    )
+                )
+        return _concat(parts)
+
+    return sources
 
 
 def _try_aggregate(
@@ -415,16 +543,7 @@ def _try_aggregate(
         agg = aggregate(lf, indicators, tree, spellings)
     except (pl.exceptions.PolarsError, OSError, obs.ReadError):
         return None
-    if agg.problems:
-        return None
-    _, invalid = period_table(agg.groups.get_column("period").drop_nulls().unique().to_list())
-    return None if invalid else agg
-
-
-def _frames_source(frames: list[pl.DataFrame]) -> Callable[[bool], pl.LazyFrame]:
-    """In-memory frames carry file and row always; ``locate`` changes nothing."""
-    lf = _concat([f.lazy() for f in frames])
-    return lambda locate: lf
+    return agg if _sound(agg) else None
 
 
 def _concat(frames: list[pl.LazyFrame]) -> pl.LazyFrame:
@@ -526,6 +645,54 @@ def _locate_warnings(
     return out
 
 
+def _quality_findings(
+    defs: Definitions,
+    tree: Tree,
+    ind_periods: pl.DataFrame,
+    periods: pl.DataFrame,
+    reporters: pl.DataFrame,
+    files: list[FileInfo],
+    given: Sequence[str],
+) -> list[Finding]:
+    """Data-quality warnings beyond the files' own: missing reporters in each indicator's
+    current period (SPEC §4.4) and files older than ``[dashboard].stale_days``."""
+    from kpitui.core.pace import missing_reporter_list
+
+    out: list[Finding] = []
+    where = given[0] if given else "."
+    if reporters.height and ind_periods.height:
+        current = ind_periods.group_by("indicator").agg(pl.col("order").max().alias("cur_order"))
+        names = dict(zip(periods["order"].to_list(), periods["period"].to_list(), strict=True))
+        cur = dict(current.iter_rows())
+        for indicator, agency in missing_reporter_list(defs, tree, periods, reporters, current):
+            out.append(
+                fnd.warning(
+                    where,
+                    0,
+                    f"{quote(indicator)} at {quote(agency)}: no report for {names[cur[indicator]]} "
+                    "(reported earlier in the target period)",
+                    kind="missing_reporter",
+                    indicator=indicator,
+                    agency=agency,
+                )
+            )
+    limit = defs.dashboard.stale_days
+    if limit:
+        now = datetime.now().timestamp()
+        for info in files:
+            age = (now - info.mtime) / 86400 if info.mtime else 0.0
+            if info.kind == "observations" and age > limit:
+                out.append(
+                    fnd.warning(
+                        info.path,
+                        0,
+                        f"not updated for {int(age)} days (stale_days = {limit})",
+                        kind="stale_file",
+                    )
+                )
+    return out
+
+
 def _file_infos(paths: list[str], kind: str, stale: set[str], rejected: set[str]) -> list[FileInfo]:
     out = []
     for p in paths:
@@ -537,6 +704,31 @@ def _file_infos(paths: list[str], kind: str, stale: set[str], rejected: set[str]
         state = "stale" if p in stale else "error" if p in rejected else "ok"
         out.append(FileInfo(p, kind, size, mtime, state))
     return out
+
+
+class Preload:
+    """A first load started in a thread: the dashboard starts it before importing Textual,
+    so polars reads the files on one core while the interpreter imports the UI."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.loader = Loader(list(paths), in_memory=True)
+        self._result: Snapshot | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kpitui-preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self.loader.load()
+        except BaseException as exc:  # re-raised in the worker, which reports it
+            self._error = exc
+
+    def result(self) -> Snapshot:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 def build_snapshot(paths: Sequence[str]) -> Snapshot:
