@@ -228,9 +228,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
         # No terminal (a pipe, a cron job, CI): print what the dashboard would show.
         show_args = argparse.Namespace(paths=paths, lang=args.lang, indicator=None, agency=None, period=None)
         return cmd_show(show_args)
+    from kpitui.core.snapshot import Preload
+
+    preload = Preload(paths)  # reads the data while the UI is imported
     from kpitui.ui.app import run
 
-    return run(paths, args)
+    return run(paths, args, preload)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,8 @@ from kpitui.core.attainment import TOLERANCE
 from kpitui.core.model import Direction
 
 if TYPE_CHECKING:
+    from kpitui.core.model import Definitions
+    from kpitui.core.rollup import Tree
     from kpitui.core.snapshot import Snapshot
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -36,8 +38,12 @@ PACE_COLUMNS = ["expected", "on_track", "projected", "missing_reporters"]
 
 def deadline_frame(snap: Snapshot) -> pl.DataFrame:
     """indicator -> deadline D, start S, baseline."""
+    return _deadlines(snap.definitions)
+
+
+def _deadlines(defs: Definitions) -> pl.DataFrame:
     rows = []
-    for i in snap.definitions.indicators:
+    for i in defs.indicators:
         d = i.deadline
         rows.append((i.id, d, date(d.year, 1, 1) if d else None, i.baseline))
     return pl.DataFrame(
@@ -276,16 +282,20 @@ def _in_window(
     )
 
 
-def missing_reporter_list(snap: Snapshot, current: pl.DataFrame) -> list[tuple[str, str]]:
+def missing_reporter_list(
+    defs: Definitions,
+    tree: Tree,
+    periods: pl.DataFrame,
+    reporters: pl.DataFrame,
+    current: pl.DataFrame,
+) -> list[tuple[str, str]]:
     """(indicator, agency) of every missing reporter, decoded from the bitmaps."""
-    tree = snap.tree
-    rows = []
     rep = (
         _in_window(
-            snap.reporters.lazy(),
+            reporters.lazy(),
             current.lazy().select("indicator", "cur_order"),
-            snap.periods.lazy().select("period", "order", "end"),
-            deadline_frame(snap).lazy(),
+            periods.lazy().select("period", "order", "end"),
+            _deadlines(defs).lazy(),
         )
         .group_by("indicator", "holder", "word")
         .agg(
@@ -297,6 +307,7 @@ def missing_reporter_list(snap: Snapshot, current: pl.DataFrame) -> list[tuple[s
         .sort("indicator", "holder", "word")
         .collect()
     )
+    rows = []
     for indicator, holder, word, bits in rep.select("indicator", "holder", "word", "missing").iter_rows():
         leaves = [c for c in tree.children.get(holder, ()) if not tree.has_own_slot(c)]
         for bit in range(64):

@@ -51,7 +51,24 @@ def series(
     rolled = snap.values.lazy().filter(
         pl.col("indicator").is_in(list(indicators)) & pl.col("agency").is_in(own)
     ).select("indicator", "agency", "period", "value", "numerator", "denominator", "reported")
-    wanted_raw = leaves + ([a for a in own if a != ALL_AGENCIES] if notes else [])
+    # Notes of agencies with children exist only on their reported rows (rare): read the
+    # files for those only, not for every roll-up.
+    reporting = set()
+    if notes and own:
+        reporting = set(
+            snap.values.lazy()
+            .filter(
+                pl.col("reported")
+                & pl.col("agency").is_in(own)
+                & pl.col("indicator").is_in(list(indicators))
+            )
+            .select("agency")
+            .unique()
+            .collect()
+            .get_column("agency")
+            .to_list()
+        )
+    wanted_raw = leaves + [a for a in own if a in reporting]
     raw = None
     if wanted_raw:
         spell = {k: v for k, v in snap.spellings.items() if v in set(wanted_raw)}
@@ -72,7 +89,7 @@ def series(
     else:
         rolled_df, raw_df = pl.collect_all([rolled, raw])
         leaf_rows = raw_df.filter(pl.col("agency").is_in(leaves)).with_columns(reported=pl.lit(True))
-        own_notes = raw_df.filter(~pl.col("agency").is_in(leaves)).select(
+        own_notes = raw_df.filter(~pl.col("agency").is_in(leaves)).unique(["indicator", "agency", "period"]).select(
             "indicator", "agency", "period", "note"
         )
         parts.append(rolled_df.join(own_notes, on=["indicator", "agency", "period"], how="left"))
@@ -161,8 +178,10 @@ def table(
         .with_columns(status=status())
     )
     missing = pace.missing_reporters(snap, current, agencies)
-    leaf = pl.Series([snap.tree.is_leaf(a) for a in agencies], dtype=pl.Boolean)
-    leaf_frame = pl.DataFrame({"agency": list(agencies), "_leaf": leaf})
+    leaf_frame = pl.DataFrame(
+        {"agency": list(agencies), "_leaf": [snap.tree.is_leaf(a) for a in agencies]},
+        schema={"agency": pl.String, "_leaf": pl.Boolean},
+    )
     out = (
         pace.finish(scored)
         .join(missing.lazy(), on=["indicator", "agency"], how="left")

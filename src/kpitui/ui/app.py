@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
 
-from kpitui.core.snapshot import Loader, Snapshot
+from kpitui.core.snapshot import Loader, Preload, Snapshot
 from kpitui.core.text import clean
 from kpitui.i18n import t
 from kpitui.ui.config import Config, load_config
@@ -52,13 +52,15 @@ class KpiApp(App[int]):
         config: Config | None = None,
         clock: Callable[[], datetime] = datetime.now,
         ansi_color: bool | None = None,
+        preload: Preload | None = None,
     ) -> None:
         super().__init__(ansi_color=ansi_color)
         self.paths = list(paths)
         self.lang = lang
         self.config = config or Config()
         self.clock = clock
-        self.loader = Loader(self.paths, in_memory=True)
+        self._preload = preload
+        self.loader = preload.loader if preload else Loader(self.paths, in_memory=True)
         self.snapshot: Snapshot | None = None
         self.as_of: str | None = None
         self.reloaded_at = ""
@@ -121,7 +123,8 @@ class KpiApp(App[int]):
     def load(self, changed: frozenset[str] = frozenset()) -> None:
         try:
             with self._load_lock:
-                snapshot = self.loader.load()
+                preload, self._preload = self._preload, None
+                snapshot = preload.result() if preload else self.loader.load()
         except Exception as exc:  # a loader bug must never cost the last good figures
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
@@ -247,13 +250,23 @@ class KpiApp(App[int]):
 
 
 def dataset_lang(paths: Sequence[str]) -> str | None:
-    """[dashboard].lang of the data set, read before the app starts (TOML only, cheap)."""
+    """[dashboard].lang of the data set, read before the app starts.
+
+    Only files that mention ``[dashboard]`` are parsed (the big agency lists are not).
+    """
     from kpitui.core.definitions import parse_file
     from kpitui.core.snapshot import discover
 
     tomls, _, _ = discover(paths)
     for path in tomls:
-        parsed = parse_file(path)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        if b"dashboard" not in data:
+            continue
+        parsed = parse_file(path, data)
         if parsed.dashboard is not None and parsed.dashboard.lang:
             return parsed.dashboard.lang
     return None
@@ -266,6 +279,7 @@ def make_app(
     poll: float | None = None,
     config: Config | None = None,
     clock: Callable[[], datetime] = datetime.now,
+    preload: Preload | None = None,
 ) -> KpiApp:
     """The app as the command line builds it (tests use it too)."""
     from kpitui.i18n import detect_lang
@@ -273,11 +287,13 @@ def make_app(
     config = config or Config()
     chosen = detect_lang(lang, dataset_lang(paths) or config.lang)
     no_color = os.environ.get("NO_COLOR") is not None
-    return KpiApp(paths, chosen, watch, poll, config, clock, ansi_color=True if no_color else None)
+    return KpiApp(
+        paths, chosen, watch, poll, config, clock, ansi_color=True if no_color else None, preload=preload
+    )
 
 
-def run(paths: Sequence[str], args: argparse.Namespace) -> int:
+def run(paths: Sequence[str], args: argparse.Namespace, preload: Preload | None = None) -> int:
     config = load_config(args.config)
-    app = make_app(paths, args.lang, not args.no_watch, args.poll, config)
+    app = make_app(paths, args.lang, not args.no_watch, args.poll, config, preload=preload)
     code = app.run(mouse=not args.no_mouse)
     return int(code or 0)

@@ -3,7 +3,6 @@ jump from a row to the agency it is about."""
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 import polars as pl
@@ -12,7 +11,6 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from kpitui.core import pace, views
 from kpitui.core.text import clean
 from kpitui.i18n import t
 from kpitui.ui.screens.base import localize
@@ -57,26 +55,12 @@ class QualityScreen(Screen[None]):
         table.focus()
 
     def rows(self) -> pl.DataFrame:
+        """Every finding of the snapshot: the files' own, missing reporters, stale files."""
         snap = self.app.snapshot  # type: ignore[attr-defined]
-        rows = []
-        for i, f in enumerate(snap.findings):
-            rows.append((f"f{i}", f.severity.value, f.location(), f.kind or "", f.message, f.indicator, f.agency))
-        summary = views.summary(snap, as_of=self.app.as_of)  # type: ignore[attr-defined]
-        current = summary.select(
-            "indicator",
-            pl.col("period").alias("cur_period"),
-        ).join(snap.indicator_periods.select("indicator", "period", "order"), left_on=["indicator", "cur_period"], right_on=["indicator", "period"]).select("indicator", pl.col("order").alias("cur_order"))
-        for n, (indicator, agency) in enumerate(pace.missing_reporter_list(snap, current)):
-            period = summary.filter(pl.col("indicator") == indicator).get_column("period")[0]
-            name = clean(snap.tree.names.get(agency, agency))
-            rows.append((f"m{n}", "warning", name, "missing_reporter", t("quality.missing_reporter", self.lang, indicator=indicator, agency=name, period=period), indicator, agency))
-        stale_days = snap.definitions.dashboard.stale_days
-        if stale_days:
-            now = time.time()
-            for n, info in enumerate(snap.files):
-                age = (now - info.mtime) / 86400 if info.mtime else 0
-                if info.kind == "observations" and age > stale_days:
-                    rows.append((f"s{n}", "warning", info.path, "stale_file", t("quality.stale_file", self.lang, days=int(age)), None, None))
+        rows = [
+            (f"f{i}", f.severity.value, f.location(), f.kind or "", f.message, f.indicator, f.agency)
+            for i, f in enumerate(snap.findings)
+        ]
         return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
     def columns(self) -> list[Column]:
