@@ -1,0 +1,1 @@
+"""The pure core: polars, tomllib and the standard library only (never textual or rich)."""
