@@ -21,7 +21,7 @@ from typing import Any
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - the fallback for older interpreters
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib  # type: ignore[no-redef, import-not-found]
 
 from kpitui.core import findings as fnd
 from kpitui.core.findings import Finding

@@ -11,6 +11,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kpitui.core.text import clean
+
 
 class Severity(enum.StrEnum):
     ERROR = "error"
@@ -38,7 +40,7 @@ class Finding:
         return self.severity is Severity.ERROR
 
     def location(self) -> str:
-        loc = self.path
+        loc = clean(self.path)  # a file name can hold an escape sequence too
         if self.line:
             loc += f":{self.line}"
             if self.col:

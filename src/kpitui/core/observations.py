@@ -283,8 +283,8 @@ def scan(
         if keep_text:  # the careful path reports the finding itself
             raise
         return _unreadable(exc.finding, locate)
-    dtypes = {
-        name: (pl.Float64 if typed and name in NUMBERS else pl.String) for name in layout.names
+    dtypes: dict[str, pl.DataType] = {
+        name: (pl.Float64() if typed and name in NUMBERS else pl.String()) for name in layout.names
     }
     # A row with more fields than the header: polars reports it only when every column is
     # read, and projection pushdown reads fewer, so the fast path would silently drop the

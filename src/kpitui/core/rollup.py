@@ -166,7 +166,7 @@ class Tree:
         """Bitmap words needed for the widest parent (its number of leaf children / 64)."""
         if not self._slots.height:
             return 0
-        return int(self._slots.get_column("word").max() or 0) + 1  # type: ignore[operator]
+        return int(self._slots.get_column("word").max() or 0) + 1  # type: ignore[arg-type]
 
     @property
     def slot_lookup(self) -> pl.DataFrame:

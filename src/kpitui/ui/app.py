@@ -13,7 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -26,6 +26,9 @@ from kpitui.i18n import t
 from kpitui.ui.config import Config, load_config
 from kpitui.ui.messages import FilesChanged, LoadFailed, SnapshotLoaded
 from kpitui.ui.screens.base import TableScreen, localize
+
+if TYPE_CHECKING:
+    from kpitui.ui.watch import Watcher
 
 
 class KpiApp(App[int]):
@@ -69,7 +72,7 @@ class KpiApp(App[int]):
         self.pending: set[str] = set()
         self.show_details = False
         self.poll = poll
-        self._watcher = None
+        self._watcher: Watcher | None = None
         self._load_lock = threading.Lock()
 
     # -- start and stop
@@ -79,7 +82,7 @@ class KpiApp(App[int]):
         if self.config.keys:
             self.set_keymap(self.config.keys)
         for problem in self.config.problems:
-            self.notify(Content(clean(problem)), severity="warning", timeout=8)
+            self.notify(clean(problem), severity="warning", timeout=8, markup=False)
         from kpitui.ui.screens.dashboard import IndicatorScreen
 
         self.push_screen(IndicatorScreen())
@@ -139,7 +142,7 @@ class KpiApp(App[int]):
         self.refresh_screens(message.changed)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(Content(t("msg.reload_failed", self.lang, error=clean(message.error))), severity="error")
+        self.notify(t("msg.reload_failed", self.lang, error=clean(message.error)), severity="error", markup=False)
 
     def on_files_changed(self, message: FilesChanged) -> None:
         if self.paused:

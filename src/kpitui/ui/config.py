@@ -23,7 +23,7 @@ from pathlib import Path
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib  # type: ignore[no-redef, import-not-found]
 
 EXPORT_FORMATS = ("csv", "json", "xlsx", "md", "html", "svg")
 

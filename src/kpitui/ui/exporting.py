@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.content import Content
 
 from kpitui.core import export
 from kpitui.core.text import clean
@@ -24,7 +23,7 @@ def screen_table(app: KpiApp, screen: TableScreen) -> export.ExportTable:
     snap = app.snapshot
     assert snap is not None
     frame = screen.query_one(FrameTable).frame
-    details: dict[str, object] = {"as_of": app.as_of}
+    details: dict[str, Any] = {"as_of": app.as_of}
     if isinstance(screen, BreakdownScreen):
         view = "breakdown"
         details.update(indicator=screen.indicator, agency=screen.under)
@@ -57,10 +56,10 @@ def export_screen(
             data = export.render(table, fmt)
         path = export.write(data, fmt, table.view, output=output, folder=folder, when=app.clock())
     except export.ExportError as exc:
-        app.notify(Content(t("msg.export_failed", app.lang, error=clean(str(exc)))), severity="error", timeout=10)
+        app.notify(t("msg.export_failed", app.lang, error=clean(str(exc))), severity="error", timeout=10, markup=False)
         return None
     except OSError as exc:
-        app.notify(Content(t("msg.export_failed", app.lang, error=clean(str(exc)))), severity="error", timeout=10)
+        app.notify(t("msg.export_failed", app.lang, error=clean(str(exc))), severity="error", timeout=10, markup=False)
         return None
-    app.notify(Content(t("msg.exported", app.lang, path=clean(path))), timeout=8)
+    app.notify(t("msg.exported", app.lang, path=clean(path)), timeout=8, markup=False)
     return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.style import Style
 from textual.content import Content
 from textual.widgets import Static
 
@@ -71,17 +70,17 @@ def render(state: BarState, width: int = 118) -> Content:
         " " * max(3, width - len(title) - len(right)),
         (right, "dim" if state.live != "paused" else "bold"),
     )
-    pieces: list[Content | str | tuple[str, str | Style]] = []
+    pieces: list[Content] = []
     for key, status in FILTER_KEYS:
         word = t("bar.at_risk", lang) if status == "at_risk" else t(f"short.{status}", lang)
         glyph = "⚠" if status == "at_risk" else GLYPHS[status]
         count = state.counts.get(status, 0)
         active = state.active_filter == status
         colour = STATUS_COLOURS.get(status, "#E69F00")
-        pieces.append((key, "reverse" if active else "dim"))
-        pieces.append((f" {glyph}{count} {word}", f"bold {colour}" if active else colour))
-        pieces.append(" ")
+        pieces.append(Content.styled(key, "reverse" if active else "dim"))
+        pieces.append(Content.styled(f" {glyph}{count} {word}", f"bold {colour}" if active else colour))
+        pieces.append(Content(" "))
     if state.details:
-        pieces.append((state.details, "italic"))
+        pieces.append(Content.styled(state.details, "italic"))
     second = Content.assemble(*pieces)
     return Content("\n").join([first, second])
