@@ -1,0 +1,288 @@
+"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, safe writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from kpitui.core import export, views
+from kpitui.core.snapshot import build_snapshot
+
+SUMMARY_HEAD = [
+    *("indicator", "name", "group", "unit", "period"),
+    *("value", "target", "direction", "attainment", "status"),
+]
+BREAKDOWN_HEAD = [
+    *("agency", "agency_name", "parent", "period", "value"),
+    *("numerator", "denominator", "target", "attainment", "status"),
+]
+PACE = ["expected", "on_track", "projected", "missing_reporters"]
+
+DEFS = """
+[dashboard]
+title = "Export | test"
+deadline = "2023-12-31"
+
+[[group]]
+id = "g"
+name = "=Group"
+
+[[indicator]]
+id = "dd"
+name = "=HYPERLINK(\\"http://x\\",\\"click\\")"
+group = "g"
+unit = "%"
+target = 100
+
+[[indicator]]
+id = "cnt"
+name = "+1+2"
+unit = "người"
+
+[[indicator]]
+id = "late"
+name = "@SUM(A1)"
+unit = "%"
+direction = "lower"
+target = 2
+
+[[agency]]
+id = "p"
+name = "-Province"
+
+[[agency]]
+id = "a"
+name = "\\tTabbed"
+parent = "p"
+
+[[agency]]
+id = "b"
+name = "Plain B"
+parent = "p"
+"""
+
+ROWS = """\
+indicator,agency,period,value,numerator,denominator,note
+dd,a,2023-07,,100000,300000,
+dd,b,2023-07,,100000,315198,
+dd,a,2023-08,,150000,300000,=1+1
+dd,b,2023-08,,159104,315198,-minus
+cnt,a,2023-08,7999,,,
+late,a,2023-07,,3,100,
+late,a,2023-08,,5,200,
+"""
+
+
+@pytest.fixture
+def snap(dataset):
+    s = build_snapshot([str(dataset({"defs.toml": DEFS, "obs.csv": ROWS}))])
+    assert s.errors == 0, [f.format() for f in s.findings]
+    return s
+
+
+def summary_table(snap, lang="en"):
+    return export.make_table(snap, "summary", views.summary(snap), lang)
+
+
+def breakdown_table(snap, ind="dd", lang="en"):
+    frame = views.breakdown(snap, ind, subtree=True)
+    return export.make_table(snap, "breakdown", frame, lang, indicator=ind)
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def test_summary_columns_in_spec_order(snap):
+    table = summary_table(snap)
+    assert table.columns[:10] == SUMMARY_HEAD
+    assert table.columns[10:14] == PACE
+    data = export.render_csv(table)
+    assert data.decode().splitlines()[0].split(",")[:14] == SUMMARY_HEAD + PACE
+    assert [r["indicator"] for r in read_csv(data)] == ["dd", "cnt", "late"]
+
+
+def test_breakdown_columns_in_spec_order_and_pre_order_rows(snap):
+    table = breakdown_table(snap)
+    assert table.columns[:10] == BREAKDOWN_HEAD
+    assert table.columns[10:14] == PACE
+    rows = read_csv(export.render_csv(table))
+    assert [r["agency"] for r in rows] == ["p", "a", "b"]
+    assert [r["parent"] for r in rows] == ["", "p", "p"]
+
+
+def test_csv_numbers_are_full_precision_with_a_dot(snap):
+    rows = {r["indicator"]: r for r in read_csv(export.render_csv(summary_table(snap)))}
+    dd = rows["dd"]
+    value = 309104 * 100 / 615198
+    assert float(dd["value"]) == value  # exactly: full precision
+    assert len(dd["value"]) > 12
+    assert float(dd["attainment"]) == value / 100
+    assert (dd["numerator"], dd["denominator"]) == ("309104.0", "615198.0")
+    assert "," not in dd["value"]
+    assert dd["period"] == "2023-08"
+    assert dd["status"] == "behind"
+    assert dd["on_track"] in ("true", "false")
+    assert dd["missing_reporters"] == "0"
+    assert float(dd["change"]) == value - 200000 * 100 / 615198
+    cnt = rows["cnt"]
+    assert cnt["value"] == "7999.0"
+    assert (cnt["target"], cnt["attainment"], cnt["expected"], cnt["on_track"]) == ("", "", "", "")
+    assert cnt["status"] == "no_target"
+    late = rows["late"]
+    assert float(late["value"]) == 2.5
+    assert float(late["change"]) == -0.5  # a negative number is not escaped
+    assert float(late["attainment"]) == 0.8
+
+
+def test_csv_escapes_formula_text_but_not_numbers(snap):
+    rows = {r["indicator"]: r for r in read_csv(export.render_csv(summary_table(snap)))}
+    assert rows["dd"]["name"] == '\'=HYPERLINK("http://x","click")'
+    assert rows["cnt"]["name"] == "'+1+2"
+    assert rows["late"]["name"] == "'@SUM(A1)"
+    rows = read_csv(export.render_csv(breakdown_table(snap)))
+    # The tab of "\tTabbed" became a space on load and was stripped: nothing to escape.
+    assert [r["agency_name"] for r in rows] == ["'-Province", "Tabbed", "Plain B"]
+    notes = {r["agency"]: r["note"] for r in rows}
+    assert notes == {"p": "", "a": "'=1+1", "b": "'-minus"}
+
+
+def test_csv_escapes_a_leading_tab():
+    table = export.ExportTable(
+        "summary",
+        pl.DataFrame({"name": ["\tx", "x\t", "-1", "ok"], "n": [-1.0, 2.0, None, 0.0]}),
+        "",
+        "en",
+    )
+    rows = read_csv(export.render_csv(table))
+    assert [r["name"] for r in rows] == ["'\tx", "x\t", "'-1", "ok"]
+    assert [r["n"] for r in rows] == ["-1.0", "2.0", "", "0.0"]
+
+
+def test_json_numbers_and_nulls(snap):
+    doc = json.loads(export.render_json(summary_table(snap)))
+    assert doc["columns"][:14] == SUMMARY_HEAD + PACE
+    rows = {r["indicator"]: r for r in doc["rows"]}
+    assert rows["dd"]["value"] == 309104 * 100 / 615198
+    assert rows["cnt"]["target"] is None
+    assert rows["cnt"]["on_track"] is None
+    assert isinstance(rows["dd"]["on_track"], bool)
+    assert rows["dd"]["missing_reporters"] == 0
+    # JSON is data, not a spreadsheet: text is not escaped.
+    assert rows["cnt"]["name"] == "+1+2"
+    assert doc["meta"]["view"] == "summary"
+    assert doc["meta"]["data_period"] == "2023-07 – 2023-08"
+    assert [Path(f["path"]).name for f in doc["meta"]["files"]] == ["defs.toml", "obs.csv"]
+
+
+def test_json_non_finite_numbers_are_null():
+    table = export.ExportTable(
+        "summary", pl.DataFrame({"x": [float("inf"), float("nan"), 1.5]}), "", "en"
+    )
+    doc = json.loads(export.render_json(table))
+    assert [r["x"] for r in doc["rows"]] == [None, None, 1.5]
+
+
+def test_markdown_is_formatted_and_escaped(snap):
+    text = export.render_md(summary_table(snap, lang="vi")).decode("utf-8")
+    assert text.startswith("# Export \\| test\n")
+    assert "| Trạng thái | Chỉ tiêu |" in text
+    assert "50,24 %" in text  # vi numbers for people
+    assert "7.999 người" in text
+    assert "✗ chậm" in text
+    en = export.render_md(summary_table(snap, lang="en")).decode("utf-8")
+    assert "50.24%" in en and "7,999 người" in en and "✗ behind" in en
+
+
+def test_render_unknown_format(snap):
+    with pytest.raises(export.ExportError, match="unknown format"):
+        export.render(summary_table(snap), "docx")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_write_refuses_an_existing_file_and_replaces_it_with_force(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"old")
+    with pytest.raises(export.ExportError, match="already exists; use --force"):
+        export.write(b"new", "csv", "summary", output=str(target))
+    assert target.read_bytes() == b"old"
+    assert export.write(b"new", "csv", "summary", output=str(target), force=True) == str(target)
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no temp file left
+
+
+def test_write_bytes_is_atomic_and_refuses_a_taken_name(tmp_path):
+    target = tmp_path / "a.json"
+    assert export.write_bytes(b"{}", target) == target
+    assert target.read_bytes() == b"{}"
+    assert oct(target.stat().st_mode & 0o777) == oct(export.FILE_MODE)
+    with pytest.raises(export.ExportError):
+        export.write_bytes(b"[]", target)
+    assert target.read_bytes() == b"{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_write_to_a_folder_or_a_missing_folder_fails(tmp_path):
+    with pytest.raises(export.ExportError, match="is a folder"):
+        export.write(b"x", "csv", "summary", output=str(tmp_path))
+    with pytest.raises(export.ExportError):
+        export.write(b"x", "csv", "summary", output=str(tmp_path / "no" / "such.csv"))
+
+
+def test_default_name_and_numbered_suffix(tmp_path, monkeypatch):
+    name = export.default_name("summary", "csv", datetime(2023, 9, 14, 8, 5, 3))
+    assert name == "kpitui-summary-20230914-080503.csv"
+    monkeypatch.setattr(
+        export, "default_name", lambda view, fmt, when=None: f"kpitui-{view}-X.{fmt}"
+    )
+    paths = [
+        export.write(str(i).encode(), "md", "breakdown", folder=str(tmp_path)) for i in range(3)
+    ]
+    assert [Path(p).name for p in paths] == [
+        "kpitui-breakdown-X.md",
+        "kpitui-breakdown-X-2.md",
+        "kpitui-breakdown-X-3.md",
+    ]
+    assert [Path(p).read_text() for p in paths] == ["0", "1", "2"]
+
+
+def test_default_name_uses_the_current_time(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = datetime.now().replace(microsecond=0)
+    path = export.write(b"x", "json", "summary")
+    after = datetime.now()
+    m = re.fullmatch(r"kpitui-summary-(\d{8}-\d{6})\.json", os.path.basename(path))
+    assert m
+    assert before <= datetime.strptime(m.group(1), "%Y%m%d-%H%M%S") <= after
+
+
+def test_write_to_stdout():
+    buf = io.BytesIO()
+    assert export.write(b"a,b\n", "csv", "summary", output="-", stdout=buf) == "-"
+    assert buf.getvalue() == b"a,b\n"
+    with pytest.raises(export.ExportError, match="text format"):
+        export.write(b"x", "xlsx", "summary", output="-", stdout=buf)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\x.csv", "x.csv"),
+        (".hidden.csv", "hidden.csv"),
+        ("báo cáo tháng 8.csv", "b_o_c_o_th_ng_8.csv"),
+        ("", "kpitui-export"),
+    ],
+)
+def test_safe_name(given, expected):
+    assert export.safe_name(given) == expected
