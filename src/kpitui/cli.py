@@ -143,7 +143,8 @@ def _report_errors(snap: Snapshot, lang: str) -> int:
     if snap.errors:
         from kpitui.i18n import t
 
-        print(f"kpitui: {t('report.errors', lang, errors=snap.errors)}", file=sys.stderr)
+        key = "report.error" if snap.errors == 1 else "report.errors"
+        print(f"kpitui: {t(key, lang, errors=snap.errors)}", file=sys.stderr)
         return EXIT_DATA
     return EXIT_OK
 

@@ -49,6 +49,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{errors} lỗi trong dữ liệu: các tệp có lỗi bị bỏ qua (chạy `kpitui check` để xem chi tiết)",
         "{errors} errors in the data: files with errors are left out (run `kpitui check` for details)",
     ),
+    "report.error": (
+        "1 lỗi trong dữ liệu: tệp có lỗi bị bỏ qua (chạy `kpitui check` để xem chi tiết)",
+        "1 error in the data: the file with the error is left out (run `kpitui check` for details)",
+    ),
     "pace.on_track": ("đúng tiến độ", "on track"),
     "pace.off_track": ("chậm tiến độ", "off track"),
     "pace.will_meet": ("dự báo đạt", "projected to meet"),

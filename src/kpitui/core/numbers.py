@@ -55,7 +55,7 @@ def with_unit(x: float | None, unit: str, lang: str) -> str:
 
 
 def attainment(x: float | None, lang: str) -> str:
-    """Attainment fraction as a percentage: 1.2409 -> ``124 %``; 0.0765 -> ``7,7 %``."""
+    """Attainment fraction as a percentage: 1.2409 -> ``124 %``; 0.0772 -> ``7,7 %``."""
     if x is None or not math.isfinite(x):
         return ""
     pct = x * 100

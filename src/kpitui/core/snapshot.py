@@ -66,6 +66,7 @@ def discover(paths: Sequence[str]) -> tuple[list[str], list[str], list[Finding]]
             except OSError as exc:
                 problems.append(fnd.error(given, 0, f"cannot list folder: {exc.strerror or exc}"))
                 continue
+            before = len(tomls) + len(csvs)
             for name in names:
                 full = os.path.join(given, name)
                 if name.startswith(".") or not os.path.isfile(full):
@@ -75,6 +76,8 @@ def discover(paths: Sequence[str]) -> tuple[list[str], list[str], list[Finding]]
                     tomls.append(full)
                 elif lower.endswith(OBSERVATION_SUFFIXES):
                     csvs.append(full)
+            if len(tomls) + len(csvs) == before:
+                problems.append(fnd.error(given, 0, "no .toml or .csv file in this folder"))
         elif os.path.isfile(given):
             lower = given.lower()
             if lower.endswith(DEFINITION_SUFFIXES):

@@ -192,7 +192,12 @@ def table(
             .otherwise(pl.col("missing_reporters").fill_null(0))
         )
         .with_columns(
-            pl.when(pl.col("period").is_null()).then(None).otherwise(pl.col("missing_reporters")).alias("missing_reporters")
+            # Missing reporters need the target period [S, D], so a deadline; not a target
+            # or a value (an agency that did not report has no value: that is the point).
+            pl.when(pl.col("period").is_null() | pl.col("deadline").is_null())
+            .then(None)
+            .otherwise(pl.col("missing_reporters"))
+            .alias("missing_reporters")
         )
         .drop("_leaf", "_gone", "_first_end", "_first_value", "_n", "_sx", "_sy", "_sxx", "_sxy")
         .sort("ind_order", "agency_order")
