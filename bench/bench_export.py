@@ -62,9 +62,7 @@ def generate(folder: Path, provinces: int, communes: int, indicators: int, month
     ags = pl.DataFrame(
         {"agency": [f"p{p:02d}c{c:03d}" for p in range(provinces) for c in range(communes)]}
     )
-    pers = pl.DataFrame(
-        {"period": [f"{2024 + m // 12}-{m % 12 + 1:02d}" for m in range(months)]}
-    )
+    pers = pl.DataFrame({"period": [f"{2024 + m // 12}-{m % 12 + 1:02d}" for m in range(months)]})
     frame = ids.join(ags, how="cross").join(pers, how="cross")
     rng = np.random.default_rng(7)
     den = rng.integers(100, 10_000, frame.height)
@@ -89,10 +87,19 @@ def _generate_in_child(folder: Path, args: argparse.Namespace) -> int:
     )
     out = subprocess.run(
         [
-            sys.executable, "-c", code, str(Path(__file__).parent), str(folder),
-            str(args.provinces), str(args.communes), str(args.indicators), str(args.months),
+            sys.executable,
+            "-c",
+            code,
+            str(Path(__file__).parent),
+            str(folder),
+            str(args.provinces),
+            str(args.communes),
+            str(args.indicators),
+            str(args.months),
         ],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return int(out.stdout.strip())
 
@@ -111,7 +118,9 @@ def run(cmd: list[str]) -> tuple[float, int, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--provinces", type=int, default=34)
     ap.add_argument("--communes", type=int, default=98)
     ap.add_argument("--indicators", type=int, default=100)
@@ -136,8 +145,16 @@ def main() -> None:
         commands = {
             "bare polars": [sys.executable, "-c", BARE, str(folder / "obs.csv")],
             "kpitui export": [
-                sys.executable, "-m", "kpitui", "export", str(folder), "--format", "csv",
-                "--output", str(out), "--force",
+                sys.executable,
+                "-m",
+                "kpitui",
+                "export",
+                str(folder),
+                "--format",
+                "csv",
+                "--output",
+                str(out),
+                "--force",
             ],
             "kpitui check": [sys.executable, "-m", "kpitui", "check", str(folder)],
         }
@@ -151,7 +168,9 @@ def main() -> None:
             times = [r[0] for r in runs]
             medians[name] = statistics.median(times)
             peak = max(r[1] for r in runs)
-            print(f"{name:<15}{medians[name]:>10.2f}{min(times):>8.2f}{max(times):>8.2f}{peak:>10,}")
+            print(
+                f"{name:<15}{medians[name]:>10.2f}{min(times):>8.2f}{max(times):>8.2f}{peak:>10,}"
+            )
         ratio = medians["kpitui export"] / medians["bare polars"]
         print(f"export / bare polars: {ratio:.2f}x  (target <= 2x, aim 1.3x)")
     finally:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_export import generate  # noqa: E402
+from bench_export import generate
 
 SESSION = "kpitui-bench"
 
@@ -76,7 +76,9 @@ def one_run(folder: Path, extra: Path | None) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", default="3,36", help="months per data set (3 = 1.2 M rows)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -94,7 +96,9 @@ def main() -> None:
                     results.setdefault(k, []).append(v)
             print(f"{rows:,} rows (120x40, tmux):")
             for k, v in results.items():
-                print(f"  {k:<18} median {statistics.median(v):6.2f} s   min {min(v):.2f}   max {max(v):.2f}")
+                print(
+                    f"  {k:<18} median {statistics.median(v):6.2f} s   min {min(v):.2f}   max {max(v):.2f}"
+                )
             shutil.rmtree(folder)
     finally:
         shutil.rmtree(root, ignore_errors=True)

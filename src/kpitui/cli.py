@@ -49,8 +49,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="data folders or files (default: the demo data set)")
-    p.add_argument("--lang", choices=("vi", "en"), help="language of the interface and of formatted numbers")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="data folders or files (default: the demo data set)",
+    )
+    p.add_argument(
+        "--lang", choices=("vi", "en"), help="language of the interface and of formatted numbers"
+    )
 
 
 def _live_options(p: argparse.ArgumentParser) -> None:
@@ -62,7 +69,11 @@ def _live_options(p: argparse.ArgumentParser) -> None:
         help="poll for changes every SECONDS instead of OS events (network file systems)",
     )
     p.add_argument("--no-mouse", action="store_true", help="ignore the mouse (keyboard only)")
-    p.add_argument("--config", metavar="FILE", help="config file (default: $XDG_CONFIG_HOME/kpitui/config.toml)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $XDG_CONFIG_HOME/kpitui/config.toml)",
+    )
 
 
 def build_parsers() -> dict[str, argparse.ArgumentParser]:
@@ -75,7 +86,10 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     _common(tui)
     _live_options(tui)
 
-    check = _Parser(prog="kpitui check", description="Validate a data set: print every finding as path:line: severity: message.")
+    check = _Parser(
+        prog="kpitui check",
+        description="Validate a data set: print every finding as path:line: severity: message.",
+    )
     _common(check)
 
     export = _Parser(
@@ -87,18 +101,36 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         ),
     )
     _common(export)
-    export.add_argument("--format", "-f", choices=FORMATS, default="csv", help="file format (default: csv)")
-    export.add_argument("--output", "-o", metavar="FILE", help="file to write ('-' = stdout); default: kpitui-<view>-<time>.<ext> here")
+    export.add_argument(
+        "--format", "-f", choices=FORMATS, default="csv", help="file format (default: csv)"
+    )
+    export.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="file to write ('-' = stdout); default: kpitui-<view>-<time>.<ext> here",
+    )
     export.add_argument("--indicator", metavar="ID", help="breakdown of this indicator by agency")
-    export.add_argument("--agency", metavar="ID", help="this agency's view, or its subtree in a breakdown")
-    export.add_argument("--period", metavar="P", help="as of this period (YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD)")
+    export.add_argument(
+        "--agency", metavar="ID", help="this agency's view, or its subtree in a breakdown"
+    )
+    export.add_argument(
+        "--period", metavar="P", help="as of this period (YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD)"
+    )
     export.add_argument("--force", action="store_true", help="replace --output if it exists")
-    export.add_argument("--size", metavar="WxH", default="120x40", help="terminal size for svg (default: 120x40)")
+    export.add_argument(
+        "--size", metavar="WxH", default="120x40", help="terminal size for svg (default: 120x40)"
+    )
 
-    show = _Parser(prog="kpitui show", description="Print the summary table (or, with --indicator, the breakdown by agency).")
+    show = _Parser(
+        prog="kpitui show",
+        description="Print the summary table (or, with --indicator, the breakdown by agency).",
+    )
     _common(show)
     show.add_argument("--indicator", metavar="ID", help="breakdown of this indicator by agency")
-    show.add_argument("--agency", metavar="ID", help="this agency's figures, or its subtree in a breakdown")
+    show.add_argument(
+        "--agency", metavar="ID", help="this agency's figures, or its subtree in a breakdown"
+    )
     show.add_argument("--period", metavar="P", help="as of this period")
     return {"tui": tui, "check": check, "export": export, "show": show}
 
@@ -227,7 +259,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
     paths = _paths(args.paths)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         # No terminal (a pipe, a cron job, CI): print what the dashboard would show.
-        show_args = argparse.Namespace(paths=paths, lang=args.lang, indicator=None, agency=None, period=None)
+        show_args = argparse.Namespace(
+            paths=paths, lang=args.lang, indicator=None, agency=None, period=None
+        )
         return cmd_show(show_args)
     from kpitui.core.snapshot import Preload
 

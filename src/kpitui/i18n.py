@@ -44,7 +44,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.pace": ("T.độ", "Pace"),
     "col.missing": ("Thiếu", "Miss"),
     "all_agencies": ("Toàn bộ", "All"),
-    "summary.counts": ("{met} đạt · {near} gần · {behind} chậm · {missing} thiếu", "{met} met · {near} near · {behind} behind · {missing} missing"),
+    "summary.counts": (
+        "{met} đạt · {near} gần · {behind} chậm · {missing} thiếu",
+        "{met} met · {near} near · {behind} behind · {missing} missing",
+    ),
     "report.errors": (
         "{errors} lỗi trong dữ liệu: các tệp có lỗi bị bỏ qua (chạy `kpitui check` để xem chi tiết)",
         "{errors} errors in the data: files with errors are left out (run `kpitui check` for details)",
@@ -57,7 +60,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pace.off_track": ("chậm tiến độ", "off track"),
     "pace.will_meet": ("dự báo đạt", "projected to meet"),
     "pace.will_miss": ("dự báo không đạt", "projected to miss"),
-    "pace.needs": ("cần {amount}/tháng để đạt trước {date}", "needs {amount}/month to reach the target by {date}"),
+    "pace.needs": (
+        "cần {amount}/tháng để đạt trước {date}",
+        "needs {amount}/month to reach the target by {date}",
+    ),
     "pace.expected": ("kỳ vọng", "expected"),
     "pace.projected": ("dự báo {date}", "projected {date}"),
     "pace.at_risk": ("có nguy cơ", "at risk"),
@@ -117,7 +123,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sort.missing": ("thiếu báo cáo", "missing reporters"),
     # messages
     "msg.empty": ("Không có chỉ tiêu nào khớp bộ lọc.", "No indicator matches the filters."),
-    "msg.empty_breakdown": ("Không có đơn vị nào có số liệu.", "No agency has data for this indicator."),
+    "msg.empty_breakdown": (
+        "Không có đơn vị nào có số liệu.",
+        "No agency has data for this indicator.",
+    ),
     "msg.no_children": ("{name} không có đơn vị cấp dưới.", "{name} has no agencies below it."),
     "msg.exported": ("Đã xuất: {path}", "Exported: {path}"),
     "msg.export_failed": ("Không xuất được: {error}", "Export failed: {error}"),
@@ -151,7 +160,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quality.message": ("Nội dung", "Message"),
     "quality.none": ("Không có vấn đề nào.", "No problems found."),
     "quality.stale_file": ("tệp chưa cập nhật {days} ngày", "file not updated for {days} days"),
-    "quality.missing_reporter": ("{indicator}: {agency} chưa báo cáo kỳ {period}", "{indicator}: {agency} has not reported {period}"),
+    "quality.missing_reporter": (
+        "{indicator}: {agency} chưa báo cáo kỳ {period}",
+        "{indicator}: {agency} has not reported {period}",
+    ),
     # export dialog
     "export.title": ("Xuất báo cáo", "Export snapshot"),
     "export.format": ("Định dạng", "Format"),

@@ -18,7 +18,9 @@ from kpitui.i18n import status_word, t
 from kpitui.palette import GLYPHS, STATUS_COLOURS
 
 
-def summary_rows(snap: Snapshot, frame: pl.DataFrame, lang: str) -> tuple[list[str], list[list[str]], list[str]]:
+def summary_rows(
+    snap: Snapshot, frame: pl.DataFrame, lang: str
+) -> tuple[list[str], list[list[str]], list[str]]:
     headers = [
         t("col.status", lang),
         "ID",
@@ -50,7 +52,9 @@ def summary_rows(snap: Snapshot, frame: pl.DataFrame, lang: str) -> tuple[list[s
     return headers, rows, statuses
 
 
-def breakdown_rows(snap: Snapshot, frame: pl.DataFrame, lang: str) -> tuple[list[str], list[list[str]], list[str]]:
+def breakdown_rows(
+    snap: Snapshot, frame: pl.DataFrame, lang: str
+) -> tuple[list[str], list[list[str]], list[str]]:
     unit = ""
     if frame.height:
         unit = frame.get_column("unit")[0] or ""
@@ -72,7 +76,8 @@ def breakdown_rows(snap: Snapshot, frame: pl.DataFrame, lang: str) -> tuple[list
             [
                 f"{GLYPHS[r['status']]} {status_word(r['status'], lang)}",
                 clean(r["agency"]),
-                indent + clean(snap.tree.names.get(r["agency"], r["agency"]) or t("all_agencies", lang)),
+                indent
+                + clean(snap.tree.names.get(r["agency"], r["agency"]) or t("all_agencies", lang)),
                 numbers.with_unit(r["value"], unit, lang),
                 numbers.fraction(r["numerator"], r["denominator"], lang),
                 numbers.attainment(r["attainment"], lang),
@@ -125,7 +130,5 @@ def print_table(
         table.add_column(Text(h), justify="right" if i in (3, 4, 5, 6) else "left", no_wrap=i != 2)
     for cells, status in zip(rows, statuses, strict=True):
         colour = STATUS_COLOURS.get(status, "")
-        table.add_row(
-            *[Text(c, style=colour if i in (0, 5) else "") for i, c in enumerate(cells)]
-        )
+        table.add_row(*[Text(c, style=colour if i in (0, 5) else "") for i, c in enumerate(cells)])
     Console(file=out, highlight=False).print(table)

@@ -206,9 +206,9 @@ async def test_details_panel_toggles_and_shows_the_formula() -> None:
         await pilot.press("d")
         await pilot.pause()
         assert "-visible" in panel.classes
-        from rich.console import Console
-
         import io
+
+        from rich.console import Console
 
         console = Console(width=70, record=True, file=io.StringIO())
         console.print(panel.content)
@@ -309,7 +309,9 @@ async def test_export_dialog(tmp_path: Path) -> None:
 
         assert isinstance(app.screen, ExportDialog)
         name = app.screen.query_one("#name")
-        assert name.value.startswith("kpitui-summary-20230914-083000") and name.value.endswith(".json")
+        assert name.value.startswith("kpitui-summary-20230914-083000") and name.value.endswith(
+            ".json"
+        )
         app.screen.query_one("#name").focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -332,7 +334,9 @@ async def test_export_to_a_missing_folder_is_a_notification(tmp_path: Path) -> N
         assert any("Không xuất được" in m and "nope" in m for m in messages), messages
 
 
-async def test_a_full_disk_is_a_notification_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+async def test_a_full_disk_is_a_notification_and_leaves_nothing(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     import errno
     import os
 

@@ -68,7 +68,10 @@ async def test_rename_then_broken_then_fixed(demo_copy: Path) -> None:
         await pilot.pause()
         bad_line = broken.splitlines().index(f"{ind},{ag},{period},{value},12a,{den},{note}") + 1
         error_line = str(app.screen.query_one("#errors").render())
-        assert f"obs-2023-08.csv:{bad_line}: error: column 'numerator': cannot read '12a'" in error_line
+        assert (
+            f"obs-2023-08.csv:{bad_line}: error: column 'numerator': cannot read '12a'"
+            in error_line
+        )
         assert headline(app, "dd_kich_hoat") == after  # the last good figures
         states = {Path(f.path).name: f.state for f in app.snapshot.files}
         assert states["obs-2023-08.csv"] == "stale"

@@ -40,7 +40,9 @@ class TestMainView:
         assert snap_compare(demo_app("en"), terminal_size=(80, 24), run_before=_run_before())
 
     def test_no_color_80x24(self, snap_compare) -> None:  # type: ignore[no-untyped-def]
-        app = KpiApp([str(DEMO)], "vi", watch=False, config=Config(), clock=frozen_clock, ansi_color=True)
+        app = KpiApp(
+            [str(DEMO)], "vi", watch=False, config=Config(), clock=frozen_clock, ansi_color=True
+        )
         assert snap_compare(app, terminal_size=(80, 24), run_before=_run_before())
 
 

@@ -172,9 +172,7 @@ class _Table:
                 self.error(f"{self.label}: missing required key '{key}'")
             return None
         if not isinstance(value, str):
-            self.error(
-                f"{self.label}: '{key}' must be a string, not {_type_name(value)}", key
-            )
+            self.error(f"{self.label}: '{key}' must be a string, not {_type_name(value)}", key)
             return None
         value = clean(unicodedata.normalize("NFC", value)).strip()
         if required and not value:
@@ -189,9 +187,7 @@ class _Table:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.error(
-                f"{self.label}: '{key}' must be a number, not {_type_name(value)}", key
-            )
+            self.error(f"{self.label}: '{key}' must be a number, not {_type_name(value)}", key)
             return None
         number = float(value)
         if not math.isfinite(number):
@@ -207,9 +203,7 @@ class _Table:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.error(
-                f"{self.label}: '{key}' must be a string, not {_type_name(value)}", key
-            )
+            self.error(f"{self.label}: '{key}' must be a string, not {_type_name(value)}", key)
             return None
         if value not in choices:
             listed = ", ".join(f"'{c}'" for c in choices)
@@ -347,7 +341,11 @@ def _validate_document(out: FileDefinitions, loc: Locator, doc: dict[str, Any]) 
         if not isinstance(value, expected) or (
             expected is list and not all(isinstance(v, dict) for v in value)
         ):
-            what = "a table [" + key + "]" if expected is dict else "an array of tables [[" + key + "]]"
+            what = (
+                "a table [" + key + "]"
+                if expected is dict
+                else "an array of tables [[" + key + "]]"
+            )
             out.findings.append(
                 fnd.error(out.path, line or loc.section(key)[0], f"'{key}' must be {what}", col=col)
             )
@@ -406,7 +404,7 @@ def _csv(out: FileDefinitions, loc: Locator, data: dict[str, Any]) -> None:
             encoding = norm
     if thousands and thousands == (decimal or "."):
         t.error("[csv]: 'thousands' must differ from 'decimal'", "thousands")
-    if delimiter and delimiter == (decimal or ".") :
+    if delimiter and delimiter == (decimal or "."):
         t.error("[csv]: 'delimiter' must differ from 'decimal'", "delimiter")
     columns: list[tuple[str, str]] = []
     raw_columns = data.get("columns")
@@ -456,9 +454,7 @@ def _indicator(out: FileDefinitions, t: _Table) -> None:
     t.check_keys(INDICATOR_KEYS)
     ident = t.text("id", required=True)
     if ident and not INDICATOR_ID.fullmatch(ident):
-        t.error(
-            f"indicator {quote(ident)}: id must use only a-z, 0-9, '_', '.', '-'", "id"
-        )
+        t.error(f"indicator {quote(ident)}: id must use only a-z, 0-9, '_', '.', '-'", "id")
         ident = None
     name = t.text("name", required=True)
     unit = t.text("unit") or ""
@@ -502,9 +498,7 @@ def _agency(out: FileDefinitions, t: _Table) -> None:
     name = t.text("name", required=True)
     parent = t.text("parent") or None
     if ident and name:
-        out.agencies.append(
-            Agency(ident, name, parent, t.text("kind"), out.path, t.line_of()[0])
-        )
+        out.agencies.append(Agency(ident, name, parent, t.text("kind"), out.path, t.line_of()[0]))
 
 
 # --------------------------------------------------------------------------- merging
@@ -573,7 +567,9 @@ def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | 
             if csv_at:
                 problems.append(
                     fnd.error(
-                        f.path, f.csv_line, f"a second [csv] (the first is at {csv_at[0]}:{csv_at[1]})"
+                        f.path,
+                        f.csv_line,
+                        f"a second [csv] (the first is at {csv_at[0]}:{csv_at[1]})",
                     )
                 )
             csv_at = csv_at or (f.path, f.csv_line)
@@ -632,7 +628,9 @@ def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | 
         line, col = _key_position(owner, "agency", agency.line, "parent")
         chain = " -> ".join(quote(a.id) for a in cycle) + " -> " + quote(cycle[0].id)
         return agency.path, [
-            fnd.error(agency.path, line, f"agency {quote(agency.id)}: cyclic parent: {chain}", col=col)
+            fnd.error(
+                agency.path, line, f"agency {quote(agency.id)}: cyclic parent: {chain}", col=col
+            )
         ]
     return None
 

@@ -149,9 +149,11 @@ def make_table(
     **details: Any,
 ) -> ExportTable:
     """An export table of a view frame (from ``core.views``), columns in SPEC order."""
-    columns = {"summary": SUMMARY_COLUMNS, "breakdown": BREAKDOWN_COLUMNS, "agency": AGENCY_COLUMNS}[
-        view
-    ]
+    columns = {
+        "summary": SUMMARY_COLUMNS,
+        "breakdown": BREAKDOWN_COLUMNS,
+        "agency": AGENCY_COLUMNS,
+    }[view]
     f = frame
     if "agency_name" in columns and "agency" in f.columns:
         names = snap.tree.names
@@ -185,9 +187,17 @@ def make_table(
             how="left",
         )
     if "parent" in columns and "parent" not in f.columns:
-        f = f.with_columns(parent=pl.col("agency").replace_strict(snap.tree.parent, default=None, return_dtype=pl.String))
+        f = f.with_columns(
+            parent=pl.col("agency").replace_strict(
+                snap.tree.parent, default=None, return_dtype=pl.String
+            )
+        )
     if "depth" in columns and "depth" not in f.columns:
-        f = f.with_columns(depth=pl.col("agency").replace_strict(snap.tree.depth, default=None, return_dtype=pl.Int64))
+        f = f.with_columns(
+            depth=pl.col("agency").replace_strict(
+                snap.tree.depth, default=None, return_dtype=pl.Int64
+            )
+        )
     missing = [c for c in columns if c not in f.columns]
     for c in missing:
         f = f.with_columns(pl.lit(None, pl.String).alias(c))
@@ -213,7 +223,10 @@ def _escaped_text(frame: pl.DataFrame) -> pl.DataFrame:
         if dtype == pl.String:
             col = pl.col(name)
             exprs.append(
-                pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col).alias(name)
+                pl.when(col.str.contains(r"^[=+\-@\t\r]"))
+                .then(pl.lit("'") + col)
+                .otherwise(col)
+                .alias(name)
             )
     return frame.with_columns(exprs) if exprs else frame
 
@@ -232,14 +245,25 @@ def _json_value(v: Any) -> Any:
 
 
 def render_json(table: ExportTable) -> bytes:
-    rows = [{k: _json_value(v) for k, v in row.items()} for row in table.frame.iter_rows(named=True)]
+    rows = [
+        {k: _json_value(v) for k, v in row.items()} for row in table.frame.iter_rows(named=True)
+    ]
     doc = {"meta": table.meta, "columns": table.columns, "rows": rows}
     return (json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8")
 
 
 # Human formats show fewer, formatted columns.
 HUMAN_SUMMARY = ["status", "name", "period", "value", "target", "attainment", "change", "pace"]
-HUMAN_BREAKDOWN = ["status", "agency_name", "period", "value", "fraction", "attainment", "change", "note"]
+HUMAN_BREAKDOWN = [
+    "status",
+    "agency_name",
+    "period",
+    "value",
+    "fraction",
+    "attainment",
+    "change",
+    "note",
+]
 
 HEADERS = {
     "status": ("Trạng thái", "Status"),
@@ -382,15 +406,24 @@ def render_xlsx(table: ExportTable) -> bytes:
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(
         buf,
-        {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
     )
-    head = book.add_format({"bold": True, "bottom": 1, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "top"})
+    head = book.add_format(
+        {"bold": True, "bottom": 1, "bg_color": "#DDDDDD", "text_wrap": True, "valign": "top"}
+    )
     text = book.add_format({})
     quoted = book.add_format({"quote_prefix": True})
     number = book.add_format({"num_format": "#,##0.00"})
     count = book.add_format({"num_format": "#,##0"})
     percent = book.add_format({"num_format": "0.0%"})
-    status_formats = {k: book.add_format({"bg_color": v, "bold": k == "behind"}) for k, v in STATUS_FILL.items()}
+    status_formats = {
+        k: book.add_format({"bg_color": v, "bold": k == "behind"}) for k, v in STATUS_FILL.items()
+    }
     sheet = book.add_worksheet(table.view[:31])
     columns = table.columns
     widths = [max(8, min(40, len(c) + 2)) for c in columns]
@@ -426,7 +459,9 @@ def render_xlsx(table: ExportTable) -> bytes:
         if key == "files":
             continue
         meta.write_string(r, 0, key, head)
-        meta.write_string(r, 1, clean(str(value)), quoted if str(value).startswith(FORMULA_START) else text)
+        meta.write_string(
+            r, 1, clean(str(value)), quoted if str(value).startswith(FORMULA_START) else text
+        )
         r += 1
     r += 1
     files = table.meta.get("files") or []
@@ -511,7 +546,14 @@ RENDERERS: dict[str, Callable[[ExportTable], bytes]] = {
     "md": render_md,
     "html": render_html,
 }
-EXTENSIONS = {"csv": "csv", "json": "json", "md": "md", "html": "html", "xlsx": "xlsx", "svg": "svg"}
+EXTENSIONS = {
+    "csv": "csv",
+    "json": "json",
+    "md": "md",
+    "html": "html",
+    "xlsx": "xlsx",
+    "svg": "svg",
+}
 
 
 def render(table: ExportTable, fmt: str) -> bytes:

@@ -179,7 +179,9 @@ def read_layout(path: str, opts: CsvOptions, head: bytes) -> tuple[Layout, list[
         )
     for name in ignored:
         findings.append(
-            fnd.warning(path, 1, f"column {quote(name)} is not used (ignored)", kind="ignored_column")
+            fnd.warning(
+                path, 1, f"column {quote(name)} is not used (ignored)", kind="ignored_column"
+            )
         )
     return Layout(tuple(names), tuple(ignored)), findings
 
@@ -329,7 +331,9 @@ def scan(
                 exprs.append(unreadable.fill_null(False).alias(f"_bad_{name}"))
     if ragged:
         bad.append(pl.col(EXTRA).is_not_null())
-    exprs.append(pl.any_horizontal(bad).fill_null(False).alias("bad") if bad else pl.lit(False).alias("bad"))
+    exprs.append(
+        pl.any_horizontal(bad).fill_null(False).alias("bad") if bad else pl.lit(False).alias("bad")
+    )
     exprs.append(pl.col("note") if "note" in present else pl.lit(None, pl.String).alias("note"))
     if not locate:
         # The streaming pass recognises blank lines itself (a filter here costs 30 %).
@@ -434,7 +438,9 @@ def _structure_error(path: str, opts: CsvOptions, ncols: int, message: str) -> F
         return fnd.error(path, line, f"malformed CSV: {clean(str(exc))}", kind="ragged")
     except RecursionError:  # pragma: no cover
         pass
-    return fnd.error(path, 0, f"cannot parse as CSV: {clean(message.splitlines()[0])}", kind="ragged")
+    return fnd.error(
+        path, 0, f"cannot parse as CSV: {clean(message.splitlines()[0])}", kind="ragged"
+    )
 
 
 # --------------------------------------------------------------------------- the careful path
@@ -451,9 +457,7 @@ class KnownIds:
 
     @classmethod
     def of(cls, indicators: Iterable[str], agencies: Iterable[str] | None) -> KnownIds:
-        return cls(
-            {i: i for i in indicators}, None if agencies is None else _variants(agencies)
-        )
+        return cls({i: i for i in indicators}, None if agencies is None else _variants(agencies))
 
 
 def _variants(ids: Iterable[str]) -> dict[str, str]:
@@ -482,14 +486,15 @@ class FileCheck:
 def _limited(path: str, kind: str, items: list[Finding], total: int) -> list[Finding]:
     if total > len(items):
         last = items[-1]
-        items = items + [
+        items = [
+            *items,
             Finding(
                 path,
                 last.line,
                 last.severity,
                 f"... and {total - len(items)} more rows like this",
                 kind=kind,
-            )
+            ),
         ]
     return items
 
@@ -519,7 +524,9 @@ def check_file(path: str, file_index: int, opts: CsvOptions, known: KnownIds) ->
         frame = frame.with_columns(pl.col("agency").replace(known.agencies))
     lines = LineMap({file_index: path}, opts)
     out.findings.extend(_row_findings(path, file_index, frame, layout, opts, known, lines))
-    out.findings.extend(warning_findings({file_index: path}, warning_rows(frame.lazy()).collect(), lines))
+    out.findings.extend(
+        warning_findings({file_index: path}, warning_rows(frame.lazy()).collect(), lines)
+    )
     if not any(f.is_error for f in out.findings):
         out.frame = frame.select(SCHEMA.keys())
     return out
@@ -558,7 +565,9 @@ def _row_findings(
     checks.append(
         (
             "too_long",
-            pl.any_horizontal(pl.col(n).str.len_chars() > MAX_FIELD_CHARS for n in (*REQUIRED, "note")),
+            pl.any_horizontal(
+                pl.col(n).str.len_chars() > MAX_FIELD_CHARS for n in (*REQUIRED, "note")
+            ),
         )
     )
     for name in NUMBERS:
@@ -586,9 +595,7 @@ def _row_findings(
     for name, cond in reversed(checks):
         kind = pl.when(cond.fill_null(False)).then(pl.lit(name)).otherwise(kind)
     flagged = (
-        frame.with_columns(
-            _kind=kind, _first=pl.col("row").min().over(keys)
-        )
+        frame.with_columns(_kind=kind, _first=pl.col("row").min().over(keys))
         .filter(pl.col("_kind").is_not_null())
         .sort("row")
     )
@@ -664,19 +671,22 @@ def warning_rows(lf: pl.LazyFrame) -> pl.LazyFrame:
     ).select("file", "row", "indicator", "agency", "period", "numerator", "denominator")
 
 
-def warning_findings(
-    paths: Mapping[int, str], rows: pl.DataFrame, lines: LineMap
-) -> list[Finding]:
+def warning_findings(paths: Mapping[int, str], rows: pl.DataFrame, lines: LineMap) -> list[Finding]:
     """Warnings for the rows :func:`warning_rows` selected."""
     out: list[Finding] = []
     for (file_index, kind), group in rows.with_columns(
-        kind=pl.when(pl.col("denominator") == 0).then(pl.lit("den_zero")).otherwise(pl.lit("num_gt_den"))
+        kind=pl.when(pl.col("denominator") == 0)
+        .then(pl.lit("den_zero"))
+        .otherwise(pl.lit("num_gt_den"))
     ).group_by("file", "kind", maintain_order=True):
         path = paths[int(file_index)]  # type: ignore[call-overload]
         items = []
         what = "denominator is 0" if kind == "den_zero" else "numerator exceeds denominator"
         for row, ind, ag, period in (
-            group.sort("row").head(MAX_FINDINGS_PER_KIND).select("row", "indicator", "agency", "period").iter_rows()
+            group.sort("row")
+            .head(MAX_FINDINGS_PER_KIND)
+            .select("row", "indicator", "agency", "period")
+            .iter_rows()
         ):
             items.append(
                 fnd.warning(

@@ -48,7 +48,12 @@ def _deadlines(defs: Definitions) -> pl.DataFrame:
         rows.append((i.id, d, date(d.year, 1, 1) if d else None, i.baseline))
     return pl.DataFrame(
         rows,
-        schema={"indicator": pl.String, "deadline": pl.Date, "window_start": pl.Date, "baseline": pl.Float64},
+        schema={
+            "indicator": pl.String,
+            "deadline": pl.Date,
+            "window_start": pl.Date,
+            "baseline": pl.Float64,
+        },
         orient="row",
     )
 
@@ -64,7 +69,9 @@ def grid_aggregations() -> list[pl.Expr]:
     point = in_window & pl.col("value").is_not_null() & (pl.col("order") <= pl.col("cur_order"))
     x = _days(pl.col("end"))
     y = pl.col("value")
-    reported_earlier = in_window & (pl.col("order") < pl.col("cur_order")) & pl.col("reported").fill_null(False)
+    reported_earlier = (
+        in_window & (pl.col("order") < pl.col("cur_order")) & pl.col("reported").fill_null(False)
+    )
     reported_now = (pl.col("order") == pl.col("cur_order")) & pl.col("reported").fill_null(False)
     return [
         pl.col("deadline").first(),
@@ -142,7 +149,10 @@ def pace_columns() -> list[pl.Expr]:
     months_left = (pl.col("deadline") - t).dt.total_days().cast(pl.Float64) / DAYS_PER_MONTH
     needed = (
         pl.when(
-            pl.col("value").is_null() | tgt.is_null() | pl.col("deadline").is_null() | (months_left <= 0)
+            pl.col("value").is_null()
+            | tgt.is_null()
+            | pl.col("deadline").is_null()
+            | (months_left <= 0)
         )
         .then(None)
         .otherwise((tgt - pl.col("value")) / months_left)
@@ -299,7 +309,10 @@ def missing_reporter_list(
         )
         .group_by("indicator", "holder", "word")
         .agg(
-            pl.col("bits").filter(pl.col("order") < pl.col("cur_order")).bitwise_or().alias("before"),
+            pl.col("bits")
+            .filter(pl.col("order") < pl.col("cur_order"))
+            .bitwise_or()
+            .alias("before"),
             pl.col("bits").filter(pl.col("order") == pl.col("cur_order")).bitwise_or().alias("now"),
         )
         .with_columns(missing=pl.col("before").fill_null(0) & ~pl.col("now").fill_null(0))
@@ -308,7 +321,9 @@ def missing_reporter_list(
         .collect()
     )
     rows = []
-    for indicator, holder, word, bits in rep.select("indicator", "holder", "word", "missing").iter_rows():
+    for indicator, holder, word, bits in rep.select(
+        "indicator", "holder", "word", "missing"
+    ).iter_rows():
         leaves = [c for c in tree.children.get(holder, ()) if not tree.has_own_slot(c)]
         for bit in range(64):
             if bits >> bit & 1 and word * 64 + bit < len(leaves):

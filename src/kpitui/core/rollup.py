@@ -158,7 +158,12 @@ class Tree:
         )
         return pl.DataFrame(
             {"agency": agencies, "slot_idx": slot_idx, "word": words, "bit": bits},
-            schema={"agency": pl.String, "slot_idx": pl.UInt32, "word": pl.UInt32, "bit": pl.UInt64},
+            schema={
+                "agency": pl.String,
+                "slot_idx": pl.UInt32,
+                "word": pl.UInt32,
+                "bit": pl.UInt64,
+            },
         )
 
     @property
@@ -178,7 +183,9 @@ class Tree:
         extra = [(k, v) for k, v in (spellings or {}).items() if k != v]
         if not extra:
             return self._slots
-        alias = pl.DataFrame(extra, schema={"agency": pl.String, "_defined": pl.String}, orient="row")
+        alias = pl.DataFrame(
+            extra, schema={"agency": pl.String, "_defined": pl.String}, orient="row"
+        )
         aliases = alias.join(self._slots.rename({"agency": "_defined"}), on="_defined").drop(
             "_defined"
         )
@@ -297,7 +304,13 @@ class Aggregated:
         return cls(
             pl.DataFrame(schema=GROUP_SCHEMA),
             pl.DataFrame(
-                schema={"ind": pl.String, "period": pl.String, "slot": pl.String, "word": pl.UInt32, "bits": pl.UInt64}
+                schema={
+                    "ind": pl.String,
+                    "period": pl.String,
+                    "slot": pl.String,
+                    "word": pl.UInt32,
+                    "bits": pl.UInt64,
+                }
             ),
             0,
             0,
@@ -525,14 +538,21 @@ def _normalise(
     if wide:
         bits = leaf.select("ind", "period", "slot", "word", pl.col("b0").alias("bits"))
     elif bit_cols:
-        bits = leaf.select("ind", "period", "slot", *bit_cols).unpivot(
-            index=["ind", "period", "slot"], on=bit_cols, variable_name="word", value_name="bits"
-        ).with_columns(pl.col("word").str.slice(1).cast(pl.UInt32)).filter(pl.col("bits").is_not_null() & (pl.col("bits") != 0))
+        bits = (
+            leaf.select("ind", "period", "slot", *bit_cols)
+            .unpivot(
+                index=["ind", "period", "slot"],
+                on=bit_cols,
+                variable_name="word",
+                value_name="bits",
+            )
+            .with_columns(pl.col("word").str.slice(1).cast(pl.UInt32))
+            .filter(pl.col("bits").is_not_null() & (pl.col("bits") != 0))
+        )
     else:
         bits = Aggregated.empty().bits
     groups = (
-        frame.group_by("indicator", "ind", "period", "slot", "own")
-        .agg(
+        frame.group_by("indicator", "ind", "period", "slot", "own").agg(
             pl.col("n").sum(),
             pl.col("n_val").sum(),
             pl.col("s_val").sum(),
@@ -643,7 +663,11 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
     resolved: list[pl.DataFrame] = []
     previous: pl.DataFrame | None = None
     for depth in range(max_depth, -1, -1):
-        parts = [leaf_frame.lazy().filter(pl.col("depth") == depth).select("indicator", "agency", "period", *_STATS)]
+        parts = [
+            leaf_frame.lazy()
+            .filter(pl.col("depth") == depth)
+            .select("indicator", "agency", "period", *_STATS)
+        ]
         if previous is not None and previous.height:
             parts.append(
                 previous.lazy()
@@ -686,9 +710,18 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
                 "agency",
                 "period",
                 pl.col("_own").fill_null(False).alias("reported"),
-                pl.when(pl.col("_own")).then(pl.col("value")).otherwise(pl.col("children_value")).alias("value"),
-                pl.when(pl.col("_own")).then(pl.col("numerator")).otherwise(pl.col("c_num")).alias("numerator"),
-                pl.when(pl.col("_own")).then(pl.col("denominator")).otherwise(pl.col("c_den")).alias("denominator"),
+                pl.when(pl.col("_own"))
+                .then(pl.col("value"))
+                .otherwise(pl.col("children_value"))
+                .alias("value"),
+                pl.when(pl.col("_own"))
+                .then(pl.col("numerator"))
+                .otherwise(pl.col("c_num"))
+                .alias("numerator"),
+                pl.when(pl.col("_own"))
+                .then(pl.col("denominator"))
+                .otherwise(pl.col("c_den"))
+                .alias("denominator"),
                 "children_value",
             )
             .collect()

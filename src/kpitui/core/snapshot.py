@@ -209,7 +209,9 @@ class Loader:
 
     # -- definitions
 
-    def _definitions(self, paths: list[str]) -> tuple[Definitions, list[Finding], set[str], list[str]]:
+    def _definitions(
+        self, paths: list[str]
+    ) -> tuple[Definitions, list[Finding], set[str], list[str]]:
         parsed: list[FileDefinitions] = []
         stale: set[str] = set()
         for path in paths:
@@ -283,7 +285,9 @@ class Loader:
             findings += careful_findings
             states.update(careful_states)
         if agg is None:  # pragma: no cover - the careful path leaves no problem behind
-            findings.append(fnd.error(self.paths[0] if self.paths else ".", 0, "data left unresolved"))
+            findings.append(
+                fnd.error(self.paths[0] if self.paths else ".", 0, "data left unresolved")
+            )
             agg = Aggregated.empty()
 
         groups = agg.groups
@@ -374,7 +378,9 @@ class Loader:
                 in_effect.append((index, path, entry))
             elif path in self._good_csvs:
                 states[path] = "stale"
-                in_effect.append((index, path, self._refresh(index, path, self._good_csvs[path], ctx)))
+                in_effect.append(
+                    (index, path, self._refresh(index, path, self._good_csvs[path], ctx))
+                )
             else:
                 states[path] = "error"
         for gone in set(self._csvs) - set(csvs):
@@ -403,23 +409,33 @@ class Loader:
             layout, header_findings = obs.read_layout(path, opts, obs.read_head(path))
             entry = _CsvEntry(stamp, header_findings, layout)
             if stamp is not None and stamp[1] <= KEEP_IN_MEMORY_BYTES:
-                entry.frame = obs.scan(path, index, opts, layout, typed=obs.typed_numbers(opts)).collect()
+                entry.frame = obs.scan(
+                    path, index, opts, layout, typed=obs.typed_numbers(opts)
+                ).collect()
             return self._refresh(index, path, entry, ctx)
         except (obs.ReadError, pl.exceptions.PolarsError, OSError):
             return self._checked(index, path, ctx)
 
     def _checked(self, index: int, path: str, ctx: _Context) -> _CsvEntry:
         check = obs.check_file(path, index, ctx.defs.csv, ctx.known)
-        entry = _CsvEntry(_stamp(path), check.findings, frame=check.frame, checked=True, ok=check.ok)
+        entry = _CsvEntry(
+            _stamp(path), check.findings, frame=check.frame, checked=True, ok=check.ok
+        )
         return self._refresh(index, path, entry, ctx) if check.ok else entry
 
-    def _refresh(self, index: int, path: str, entry: _CsvEntry, ctx: _Context, derived: bool = False) -> _CsvEntry:
+    def _refresh(
+        self, index: int, path: str, entry: _CsvEntry, ctx: _Context, derived: bool = False
+    ) -> _CsvEntry:
         """Compute the file's statistics for the current definitions (once per change)."""
         key = (ctx.key, derived)
         if not entry.ok or (entry.partial is not None and entry.key == key):
             return entry
         entry.partial = partial(
-            self._rows(index, path, entry, ctx.defs), ctx.indicators, ctx.tree, ctx.spellings, derived=derived
+            self._rows(index, path, entry, ctx.defs),
+            ctx.indicators,
+            ctx.tree,
+            ctx.spellings,
+            derived=derived,
         )
         entry.key = key
         return entry
@@ -429,16 +445,22 @@ class Loader:
         if entry.frame is not None:
             return entry.frame.lazy()
         assert entry.layout is not None
-        return obs.scan(path, index, defs.csv, entry.layout, typed=obs.typed_numbers(defs.csv), locate=False)
+        return obs.scan(
+            path, index, defs.csv, entry.layout, typed=obs.typed_numbers(defs.csv), locate=False
+        )
 
-    def _combine(self, in_effect: list[tuple[int, str, _CsvEntry]], ctx: _Context) -> Aggregated | None:
+    def _combine(
+        self, in_effect: list[tuple[int, str, _CsvEntry]], ctx: _Context
+    ) -> Aggregated | None:
         """The aggregate of the files in effect, or None when the careful path is needed."""
         try:
             raw = combine([e.partial for _, _, e in in_effect if e.partial is not None], ctx.tree)
             if needs_derived(raw, ctx.indicators):
                 for index, path, entry in in_effect:
                     self._refresh(index, path, entry, ctx, derived=True)
-                raw = combine([e.partial for _, _, e in in_effect if e.partial is not None], ctx.tree)
+                raw = combine(
+                    [e.partial for _, _, e in in_effect if e.partial is not None], ctx.tree
+                )
             agg = finish(raw, ctx.indicators, ctx.tree)
         except (pl.exceptions.PolarsError, OSError, obs.ReadError):
             return None
@@ -530,7 +552,12 @@ def _entries_source(
             elif entry.layout is not None:
                 parts.append(
                     obs.scan(
-                        path, index, defs.csv, entry.layout, typed=obs.typed_numbers(defs.csv), locate=locate
+                        path,
+                        index,
+                        defs.csv,
+                        entry.layout,
+                        typed=obs.typed_numbers(defs.csv),
+                        locate=locate,
                     )
                 )
         return _concat(parts)
@@ -569,7 +596,9 @@ def _cross_file_duplicates(
     if len(frames) < 2:
         return [], set()
     keys = pl.concat(frames).with_columns(
-        _first_check=pl.col("_check").first().over("indicator", "agency", "period", order_by="_check"),
+        _first_check=pl.col("_check")
+        .first()
+        .over("indicator", "agency", "period", order_by="_check"),
         _first_row=pl.col("row").first().over("indicator", "agency", "period", order_by="_check"),
     )
     dups = keys.filter(pl.col("_check") != pl.col("_first_check")).sort("_check", "row")
@@ -622,13 +651,17 @@ def _locate_warnings(
             | (pl.col("denominator") == 0)
             | pl.col("_mismatch").fill_null(False)
         )
-        .select("file", "row", "indicator", "agency", "period", "numerator", "denominator", "_mismatch")
+        .select(
+            "file", "row", "indicator", "agency", "period", "numerator", "denominator", "_mismatch"
+        )
         .collect()
     )
     out = obs.warning_findings(paths, obs.warning_rows(rows.lazy()).collect(), lines)
-    located = rows.filter(pl.col("_mismatch").fill_null(False)).join(
-        mismatches, on=["indicator", "agency", "period"]
-    ).sort("file", "row")
+    located = (
+        rows.filter(pl.col("_mismatch").fill_null(False))
+        .join(mismatches, on=["indicator", "agency", "period"])
+        .sort("file", "row")
+    )
     for row in located.iter_rows(named=True):
         path = paths.get(row["file"], "")
         child = row["children_value"]

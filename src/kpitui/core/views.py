@@ -48,9 +48,11 @@ def series(
     own = [a for a in agencies if a == ALL_AGENCIES or tree.has_own_slot(a)]
     leaves = [a for a in agencies if a not in set(own)]
     parts: list[pl.DataFrame] = []
-    rolled = snap.values.lazy().filter(
-        pl.col("indicator").is_in(list(indicators)) & pl.col("agency").is_in(own)
-    ).select("indicator", "agency", "period", "value", "numerator", "denominator", "reported")
+    rolled = (
+        snap.values.lazy()
+        .filter(pl.col("indicator").is_in(list(indicators)) & pl.col("agency").is_in(own))
+        .select("indicator", "agency", "period", "value", "numerator", "denominator", "reported")
+    )
     # Notes of agencies with children exist only on their reported rows (rare): read the
     # files for those only, not for every roll-up.
     reporting = set()
@@ -88,9 +90,13 @@ def series(
         parts.append(rolled.with_columns(note=pl.lit(None, pl.String)).collect())
     else:
         rolled_df, raw_df = pl.collect_all([rolled, raw])
-        leaf_rows = raw_df.filter(pl.col("agency").is_in(leaves)).with_columns(reported=pl.lit(True))
-        own_notes = raw_df.filter(~pl.col("agency").is_in(leaves)).unique(["indicator", "agency", "period"]).select(
-            "indicator", "agency", "period", "note"
+        leaf_rows = raw_df.filter(pl.col("agency").is_in(leaves)).with_columns(
+            reported=pl.lit(True)
+        )
+        own_notes = (
+            raw_df.filter(~pl.col("agency").is_in(leaves))
+            .unique(["indicator", "agency", "period"])
+            .select("indicator", "agency", "period", "note")
         )
         parts.append(rolled_df.join(own_notes, on=["indicator", "agency", "period"], how="left"))
         parts.append(leaf_rows)
@@ -114,7 +120,9 @@ def table(
     columns of ``core.pace``.
     """
     ind_ids = (
-        snap.indicators.get_column("indicator").to_list() if indicators is None else list(indicators)
+        snap.indicators.get_column("indicator").to_list()
+        if indicators is None
+        else list(indicators)
     )
     params = snap.indicators.filter(pl.col("indicator").is_in(ind_ids)).select(
         "indicator", "ind_order", "target", "direction", "warn", "scale", "aggregate"

@@ -142,7 +142,11 @@ class KpiApp(App[int]):
         self.refresh_screens(message.changed)
 
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(t("msg.reload_failed", self.lang, error=clean(message.error)), severity="error", markup=False)
+        self.notify(
+            t("msg.reload_failed", self.lang, error=clean(message.error)),
+            severity="error",
+            markup=False,
+        )
 
     def on_files_changed(self, message: FilesChanged) -> None:
         if self.paused:
@@ -291,7 +295,14 @@ def make_app(
     chosen = detect_lang(lang, dataset_lang(paths) or config.lang)
     no_color = os.environ.get("NO_COLOR") is not None
     return KpiApp(
-        paths, chosen, watch, poll, config, clock, ansi_color=True if no_color else None, preload=preload
+        paths,
+        chosen,
+        watch,
+        poll,
+        config,
+        clock,
+        ansi_color=True if no_color else None,
+        preload=preload,
     )
 
 

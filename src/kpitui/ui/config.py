@@ -58,7 +58,7 @@ def load_config(path: str | Path | None = None) -> Config:
         if isinstance(v, str) and v.strip():
             keys[str(k)] = v.strip()
         else:
-            problems.append(f"{p}: [keys] {k!r} must be a string like \"ctrl+s\"")
+            problems.append(f'{p}: [keys] {k!r} must be a string like "ctrl+s"')
     export = doc.get("export") or {}
     formats = export.get("formats", ["xlsx"])
     if isinstance(formats, str):
@@ -70,7 +70,7 @@ def load_config(path: str | Path | None = None) -> Config:
     folder = os.path.expanduser(str(export.get("folder", ".")))
     lang = (doc.get("ui") or {}).get("lang")
     if lang not in (None, "vi", "en"):
-        problems.append(f"{p}: [ui] lang must be \"vi\" or \"en\"")
+        problems.append(f'{p}: [ui] lang must be "vi" or "en"')
         lang = None
     for section in doc:
         if section not in ("keys", "export", "ui"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-
 from kpitui.core import export
 from kpitui.core.text import clean
 from kpitui.i18n import t
@@ -35,11 +34,15 @@ def screen_table(app: KpiApp, screen: TableScreen) -> export.ExportTable:
     if screen.status_filter:
         details["filters"] = screen.status_filter
     if screen.group_filter:
-        details["filters"] = ", ".join(str(x) for x in (details.get("filters"), f"group={screen.group_filter}") if x)
+        details["filters"] = ", ".join(
+            str(x) for x in (details.get("filters"), f"group={screen.group_filter}") if x
+        )
     if screen.search_text:
         details["search"] = screen.search_text
     if screen.sort_options and (screen.sort_index or screen.reverse):
-        details["sort"] = screen.sort_options[screen.sort_index][0].split(".", 1)[1] + (" desc" if screen.reverse else "")
+        details["sort"] = screen.sort_options[screen.sort_index][0].split(".", 1)[1] + (
+            " desc" if screen.reverse else ""
+        )
     details["heading"] = " › ".join(screen.crumbs())
     return export.make_table(snap, view, frame.drop("_fold", strict=False), app.lang, **details)
 
@@ -56,10 +59,20 @@ def export_screen(
             data = export.render(table, fmt)
         path = export.write(data, fmt, table.view, output=output, folder=folder, when=app.clock())
     except export.ExportError as exc:
-        app.notify(t("msg.export_failed", app.lang, error=clean(str(exc))), severity="error", timeout=10, markup=False)
+        app.notify(
+            t("msg.export_failed", app.lang, error=clean(str(exc))),
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
         return None
     except OSError as exc:
-        app.notify(t("msg.export_failed", app.lang, error=clean(str(exc))), severity="error", timeout=10, markup=False)
+        app.notify(
+            t("msg.export_failed", app.lang, error=clean(str(exc))),
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
         return None
     app.notify(t("msg.exported", app.lang, path=clean(path)), timeout=8, markup=False)
     return path

@@ -39,8 +39,10 @@ def render_svg(snap: Snapshot, args: argparse.Namespace, lang: str) -> bytes:
                 break
             await pilot.pause(0.05)
         app.as_of = args.period
-        if args.indicator:
-            await app.push_screen(BreakdownScreen(args.indicator, args.agency or app.snapshot.tree.headline))  # type: ignore[union-attr]
+        if args.indicator and app.snapshot is not None:
+            await app.push_screen(
+                BreakdownScreen(args.indicator, args.agency or app.snapshot.tree.headline)
+            )
         elif args.agency:
             await app.push_screen(IndicatorScreen(agency=args.agency))
         app.refresh_screens()

@@ -70,7 +70,9 @@ def relevant(path: str) -> bool:
     return name.lower().endswith(SUFFIXES) and not name.startswith(".")
 
 
-def settle(paths: Iterable[str], quiet: float, timeout: float = 10.0, stop: threading.Event | None = None) -> None:
+def settle(
+    paths: Iterable[str], quiet: float, timeout: float = 10.0, stop: threading.Event | None = None
+) -> None:
     """Return once no file in ``paths`` has changed for ``quiet`` seconds (or after ``timeout``)."""
     paths = list(paths)
     last = {p: _stamp(p) for p in paths}

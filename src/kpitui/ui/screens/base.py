@@ -73,7 +73,13 @@ class TableScreen(Screen[None]):
         Binding("d", "details", "key.details", show=False, id="screen.details"),
         Binding("0", "clear_filters", "key.filter_clear", show=False, id="screen.clear_filters"),
         *[
-            Binding(k, f"filter_status('{s}')", f"key.filter_status.{s}", show=False, id=f"screen.filter_{s}")
+            Binding(
+                k,
+                f"filter_status('{s}')",
+                f"key.filter_status.{s}",
+                show=False,
+                id=f"screen.filter_{s}",
+            )
             for k, s in FILTER_KEYS
         ],
     ]
@@ -184,7 +190,9 @@ class TableScreen(Screen[None]):
             _, exprs = self.sort_options[self.sort_index % len(self.sort_options)]
             keys = exprs()
             if keys:
-                frame = frame.sort(keys, descending=self.reverse, nulls_last=True, maintain_order=True)
+                frame = frame.sort(
+                    keys, descending=self.reverse, nulls_last=True, maintain_order=True
+                )
             elif self.reverse:
                 frame = frame.reverse()
         table = self.query_one(FrameTable)
@@ -205,7 +213,17 @@ class TableScreen(Screen[None]):
         if self.search_text:
             details.append(t("bar.search", self.lang, what=clean(self.search_text)))
         if self.group_filter:
-            details.append(t("bar.group", self.lang, what=clean(snap.definitions.group_name(self.group_filter) if snap else self.group_filter)))
+            details.append(
+                t(
+                    "bar.group",
+                    self.lang,
+                    what=clean(
+                        snap.definitions.group_name(self.group_filter)
+                        if snap
+                        else self.group_filter
+                    ),
+                )
+            )
         if self.sort_options and (self.sort_index or self.reverse):
             name = t(self.sort_options[self.sort_index % len(self.sort_options)][0], self.lang)
             details.append(t("bar.sort", self.lang, what=name + (" ↓" if self.reverse else "")))
@@ -271,7 +289,7 @@ class TableScreen(Screen[None]):
         if action == "back":
             # Shown where it does something: below the first screen, or with a filter on.
             filtered = bool(self.search_text or self.status_filter or self.group_filter)
-            return True if len(self.app.screen_stack) > 2 or filtered else False
+            return len(self.app.screen_stack) > 2 or filtered
         return True
 
     def action_back(self) -> None:
@@ -336,7 +354,11 @@ class TableScreen(Screen[None]):
 
 def _changed_cells(old: pl.DataFrame, new: pl.DataFrame, key: str) -> set[tuple[str, str]]:
     """(key, column) of the figures that differ between two versions of a view."""
-    watched = [c for c in ("value", "status", "attainment", "change", "numerator", "denominator") if c in old.columns and c in new.columns]
+    watched = [
+        c
+        for c in ("value", "status", "attainment", "change", "numerator", "denominator")
+        if c in old.columns and c in new.columns
+    ]
     joined = old.select(key, *watched).join(new.select(key, *watched), on=key, suffix="_new")
     cells: set[tuple[str, str]] = set()
     for c in watched:

@@ -26,7 +26,13 @@ class BreakdownScreen(TableScreen):
     key_column = "agency"
     sort_options: ClassVar = [
         ("sort.default", lambda: []),
-        ("sort.status", lambda: [pl.col("status").replace_strict(URGENCY, default=9, return_dtype=pl.Int8), pl.col("attainment")]),
+        (
+            "sort.status",
+            lambda: [
+                pl.col("status").replace_strict(URGENCY, default=9, return_dtype=pl.Int8),
+                pl.col("attainment"),
+            ],
+        ),
         ("sort.attainment", lambda: [pl.col("attainment")]),
         ("sort.value", lambda: [pl.col("value")]),
         ("sort.change", lambda: [pl.col("change")]),
@@ -42,7 +48,9 @@ class BreakdownScreen(TableScreen):
 
     def compute(self, snap: Snapshot) -> pl.DataFrame:
         frame = views.breakdown(snap, self.indicator, self.under, as_of=self.kpi.as_of)
-        has_children = [bool(snap.tree.children.get(a)) for a in frame.get_column("agency").to_list()]
+        has_children = [
+            bool(snap.tree.children.get(a)) for a in frame.get_column("agency").to_list()
+        ]
         frame = frame.with_columns(
             children=pl.Series(has_children, dtype=pl.Boolean),
             agency_name=pl.col("agency_name").fill_null(pl.col("agency")),
@@ -50,9 +58,8 @@ class BreakdownScreen(TableScreen):
         if not self.show_all:
             # Agencies that never reported this indicator would only add noise.
             frame = frame.filter(
-                pl.col("history").list.drop_nulls().list.len() > 0
-                | pl.col("value").is_not_null()
-                | (pl.col("missing_reporters").fill_null(0) > 0)
+                pl.col("history").list.drop_nulls().list.len()
+                > 0 | pl.col("value").is_not_null() | (pl.col("missing_reporters").fill_null(0) > 0)
             )
         return frame
 
@@ -83,7 +90,13 @@ class BreakdownScreen(TableScreen):
         ind = snap.definitions.indicator(self.indicator) if snap else None
         if ind is None or snap is None:
             return ""
-        return details(ind, row, self.lang, snap.definitions.group_name(ind.group), self.kpi.agency_name(row["agency"]))
+        return details(
+            ind,
+            row,
+            self.lang,
+            snap.definitions.group_name(ind.group),
+            self.kpi.agency_name(row["agency"]),
+        )
 
     def on_frame_table_selected(self, message: FrameTable.Selected) -> None:
         self.action_open()
@@ -115,15 +128,76 @@ def breakdown_columns(lang: str, unit: str) -> list[Column]:
         return fmt.text(r["agency_name"]) + (" ▸" if r.get("children") else "")
 
     return [
-        Column("glyph", "", 1, lambda r: fmt.status_cell(r["status"], lang, word=False), lambda r: fmt.status_style(r["status"]), priority=100),
-        Column("status", "", 9, lambda r: fmt.short_status(r["status"], lang), lambda r: fmt.status_style(r["status"]), priority=65),
+        Column(
+            "glyph",
+            "",
+            1,
+            lambda r: fmt.status_cell(r["status"], lang, word=False),
+            lambda r: fmt.status_style(r["status"]),
+            priority=100,
+        ),
+        Column(
+            "status",
+            "",
+            9,
+            lambda r: fmt.short_status(r["status"], lang),
+            lambda r: fmt.status_style(r["status"]),
+            priority=65,
+        ),
         Column("name", t("col.agency", lang), 20, name, priority=100, flex=True),
-        Column("value", t("col.value", lang), 11, lambda r: fmt.value(r["value"], unit, lang), align="right", priority=95),
-        Column("fraction", t("col.fraction", lang), 19, lambda r: numbers.fraction(r["numerator"], r["denominator"], lang), align="right", priority=52),
-        Column("attainment", t("col.attainment", lang), 6, lambda r: numbers.attainment(r["attainment"], lang), lambda r: fmt.status_style(r["status"]), align="right", priority=90),
-        Column("bar", "", 5, lambda r: fmt.bar(r["attainment"]), lambda r: fmt.status_style(r["status"]), priority=50),
-        Column("change", t("col.change", lang), 8, lambda r: fmt.change(r["change"], unit, lang), align="right", priority=70),
-        Column("trend", t("col.trend", lang), 8, lambda r: fmt.sparkline(r.get("history")), priority=45),
-        Column("missing", t("col.missing", lang), 5, lambda r: str(r["missing_reporters"] or ""), align="right", priority=60),
-        Column("note", t("col.note", lang), 16, lambda r: fmt.text(r.get("note") or ""), priority=30),
+        Column(
+            "value",
+            t("col.value", lang),
+            11,
+            lambda r: fmt.value(r["value"], unit, lang),
+            align="right",
+            priority=95,
+        ),
+        Column(
+            "fraction",
+            t("col.fraction", lang),
+            19,
+            lambda r: numbers.fraction(r["numerator"], r["denominator"], lang),
+            align="right",
+            priority=52,
+        ),
+        Column(
+            "attainment",
+            t("col.attainment", lang),
+            6,
+            lambda r: numbers.attainment(r["attainment"], lang),
+            lambda r: fmt.status_style(r["status"]),
+            align="right",
+            priority=90,
+        ),
+        Column(
+            "bar",
+            "",
+            5,
+            lambda r: fmt.bar(r["attainment"]),
+            lambda r: fmt.status_style(r["status"]),
+            priority=50,
+        ),
+        Column(
+            "change",
+            t("col.change", lang),
+            8,
+            lambda r: fmt.change(r["change"], unit, lang),
+            align="right",
+            priority=70,
+        ),
+        Column(
+            "trend", t("col.trend", lang), 8, lambda r: fmt.sparkline(r.get("history")), priority=45
+        ),
+        Column(
+            "missing",
+            t("col.missing", lang),
+            5,
+            lambda r: str(r["missing_reporters"] or ""),
+            align="right",
+            priority=60,
+        ),
+        Column(
+            "note", t("col.note", lang), 16, lambda r: fmt.text(r.get("note") or ""), priority=30
+        ),
     ]

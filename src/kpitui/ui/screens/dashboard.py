@@ -16,7 +16,10 @@ from kpitui.ui.widgets.frame_table import Column, FrameTable
 
 
 def _status_rank() -> list[pl.Expr]:
-    return [pl.col("status").replace_strict(URGENCY, default=9, return_dtype=pl.Int8), pl.col("attainment")]
+    return [
+        pl.col("status").replace_strict(URGENCY, default=9, return_dtype=pl.Int8),
+        pl.col("attainment"),
+    ]
 
 
 class IndicatorScreen(TableScreen):
@@ -88,20 +91,87 @@ def indicator_columns(lang: str, snap: Snapshot | None) -> list[Column]:
         return fmt.text(r["name_en"] if lang == "en" and r.get("name_en") else r["name"])
 
     return [
-        Column("glyph", "", 1, lambda r: fmt.status_cell(r["status"], lang, word=False), lambda r: fmt.status_style(r["status"]), priority=100),
-        Column("status", "", 9, lambda r: fmt.short_status(r["status"], lang), lambda r: fmt.status_style(r["status"]), priority=65),
+        Column(
+            "glyph",
+            "",
+            1,
+            lambda r: fmt.status_cell(r["status"], lang, word=False),
+            lambda r: fmt.status_style(r["status"]),
+            priority=100,
+        ),
+        Column(
+            "status",
+            "",
+            9,
+            lambda r: fmt.short_status(r["status"], lang),
+            lambda r: fmt.status_style(r["status"]),
+            priority=65,
+        ),
         Column("name", t("col.indicator", lang), 30, name, priority=100, flex=True),
-        Column("group", t("col.group", lang), 12, lambda r: fmt.text(r.get("group_name") or ""), priority=25),
-        Column("value", t("col.value", lang), 10, lambda r: fmt.value(r["value"], unit(r), lang), align="right", priority=95),
-        Column("target", t("col.target", lang), 9, lambda r: fmt.value(r["target"], unit(r), lang), align="right", priority=80),
-        Column("attainment", t("col.attainment", lang), 6, lambda r: _att(r, lang), lambda r: fmt.status_style(r["status"]), align="right", priority=90),
-        Column("bar", "", 5, lambda r: fmt.bar(r["attainment"]), lambda r: fmt.status_style(r["status"]), priority=50),
+        Column(
+            "group",
+            t("col.group", lang),
+            12,
+            lambda r: fmt.text(r.get("group_name") or ""),
+            priority=25,
+        ),
+        Column(
+            "value",
+            t("col.value", lang),
+            10,
+            lambda r: fmt.value(r["value"], unit(r), lang),
+            align="right",
+            priority=95,
+        ),
+        Column(
+            "target",
+            t("col.target", lang),
+            9,
+            lambda r: fmt.value(r["target"], unit(r), lang),
+            align="right",
+            priority=80,
+        ),
+        Column(
+            "attainment",
+            t("col.attainment", lang),
+            6,
+            lambda r: _att(r, lang),
+            lambda r: fmt.status_style(r["status"]),
+            align="right",
+            priority=90,
+        ),
+        Column(
+            "bar",
+            "",
+            5,
+            lambda r: fmt.bar(r["attainment"]),
+            lambda r: fmt.status_style(r["status"]),
+            priority=50,
+        ),
         Column("pace", t("col.pace", lang), 4, pace_cell, priority=60),
-        Column("trend", t("col.trend", lang), 8, lambda r: fmt.sparkline(r.get("history")), priority=45),
-        Column("change", t("col.change", lang), 7, lambda r: fmt.change(r["change"], unit(r), lang), align="right", priority=70),
+        Column(
+            "trend", t("col.trend", lang), 8, lambda r: fmt.sparkline(r.get("history")), priority=45
+        ),
+        Column(
+            "change",
+            t("col.change", lang),
+            7,
+            lambda r: fmt.change(r["change"], unit(r), lang),
+            align="right",
+            priority=70,
+        ),
         Column("period", t("col.period", lang), 7, lambda r: r["period"] or "", priority=55),
-        Column("missing", t("col.missing", lang), 5, lambda r: str(r["missing_reporters"] or ""), align="right", priority=35),
-        Column("owner", t("col.owner", lang), 14, lambda r: fmt.text(r.get("owner") or ""), priority=10),
+        Column(
+            "missing",
+            t("col.missing", lang),
+            5,
+            lambda r: str(r["missing_reporters"] or ""),
+            align="right",
+            priority=35,
+        ),
+        Column(
+            "owner", t("col.owner", lang), 14, lambda r: fmt.text(r.get("owner") or ""), priority=10
+        ),
     ]
 
 

@@ -86,7 +86,9 @@ class ExportDialog(ModalScreen[None]):
         from kpitui.ui.exporting import export_screen
 
         fmt = str(self.query_one("#format", Select).value)
-        name = export.safe_name(self.query_one("#name", Input).value.strip()) or export.default_name("view", fmt)
+        name = export.safe_name(
+            self.query_one("#name", Input).value.strip()
+        ) or export.default_name("view", fmt)
         folder = os.path.expanduser(self.query_one("#folder", Input).value.strip() or ".")
         output = os.path.join(folder, name)
         self.dismiss()

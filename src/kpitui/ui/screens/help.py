@@ -33,7 +33,7 @@ class HelpScreen(ModalScreen[None]):
         """(keys, what it does, binding id) for every key of the screen below."""
         rows: list[tuple[str, str, str]] = []
         seen = set()
-        for key, active in self.active.items():
+        for active in self.active.values():
             b = active.binding
             if b.system or not b.description:
                 continue

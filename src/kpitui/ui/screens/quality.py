@@ -58,7 +58,15 @@ class QualityScreen(Screen[None]):
         """Every finding of the snapshot: the files' own, missing reporters, stale files."""
         snap = self.app.snapshot  # type: ignore[attr-defined]
         rows = [
-            (f"f{i}", f.severity.value, f.location(), f.kind or "", f.message, f.indicator, f.agency)
+            (
+                f"f{i}",
+                f.severity.value,
+                f.location(),
+                f.kind or "",
+                f.message,
+                f.indicator,
+                f.agency,
+            )
             for i, f in enumerate(snap.findings)
         ]
         return pl.DataFrame(rows, schema=SCHEMA, orient="row")
@@ -66,10 +74,19 @@ class QualityScreen(Screen[None]):
     def columns(self) -> list[Column]:
         lang = self.lang
         return [
-            Column("severity", "", 1, lambda r: "✗" if r["severity"] == "error" else "!", priority=100),
+            Column(
+                "severity", "", 1, lambda r: "✗" if r["severity"] == "error" else "!", priority=100
+            ),
             Column("where", t("quality.where", lang), 28, lambda r: clean(r["where"]), priority=90),
             Column("kind", t("quality.kind", lang), 16, lambda r: r["kind"], priority=30),
-            Column("message", t("quality.message", lang), 30, lambda r: clean(r["message"]), priority=100, flex=True),
+            Column(
+                "message",
+                t("quality.message", lang),
+                30,
+                lambda r: clean(r["message"]),
+                priority=100,
+                flex=True,
+            ),
         ]
 
     def action_close(self) -> None:
@@ -81,7 +98,12 @@ class QualityScreen(Screen[None]):
     def action_jump(self) -> None:
         row = self.query_one(FrameTable).row()
         snap = self.app.snapshot  # type: ignore[attr-defined]
-        if not row or not row["indicator"] or snap is None or snap.definitions.indicator(row["indicator"]) is None:
+        if (
+            not row
+            or not row["indicator"]
+            or snap is None
+            or snap.definitions.indicator(row["indicator"]) is None
+        ):
             return
         from kpitui.ui.screens.breakdown import BreakdownScreen
 
@@ -91,6 +113,7 @@ class QualityScreen(Screen[None]):
         screen = BreakdownScreen(row["indicator"], parent or snap.tree.headline)
         self.app.push_screen(screen)
         if agency:
+
             def focus_agency() -> None:
                 screen.show_all = True
                 screen.on_data()

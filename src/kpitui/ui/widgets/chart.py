@@ -85,5 +85,7 @@ def history_chart(
     if periods:
         first, last = periods[0], periods[-1]
         gap = max(1, n * (col_width + 1) - len(first) - len(last))
-        lines.append(Text(" " * (label_width + 2) + first + " " * gap + (last if len(periods) > 1 else "")))
+        lines.append(
+            Text(" " * (label_width + 2) + first + " " * gap + (last if len(periods) > 1 else ""))
+        )
     return lines

@@ -75,7 +75,9 @@ def details(
         _row(table, t("col.agency", lang), clean(agency_name))
     value = numbers.with_unit(row.get("value"), unit, lang)
     status_text = Text(fmt.status_cell(status, lang), style=Style(color=STATUS_COLOURS.get(status)))
-    _row(table, t("col.value", lang), Text(f"{value}  ({row.get('period') or '—'})  ") + status_text)
+    _row(
+        table, t("col.value", lang), Text(f"{value}  ({row.get('period') or '—'})  ") + status_text
+    )
     if row.get("numerator") is not None and row.get("denominator") is not None:
         formula = numbers.fraction(row["numerator"], row["denominator"], lang)
         if indicator.scale != 100 or unit != "%":
@@ -84,7 +86,9 @@ def details(
     if indicator.target is not None:
         target = numbers.with_unit(indicator.target, unit, lang)
         deadline = fmt.day(indicator.deadline, lang)
-        line = f"{target}" + (f" — {t('details.deadline', lang).lower()} {deadline}" if deadline else "")
+        line = f"{target}" + (
+            f" — {t('details.deadline', lang).lower()} {deadline}" if deadline else ""
+        )
         if row.get("attainment") is not None:
             line += f"   {t('col.attainment', lang)} {numbers.attainment(row['attainment'], lang)}"
         _row(table, t("details.target", lang), line)
@@ -103,7 +107,13 @@ def details(
         periods = row.get("history_periods") or []
         ends = [end_of(p) for p in periods]
         expected = [
-            expected_at(e, row.get("anchor_end"), row.get("anchor_value"), indicator.target, indicator.deadline)
+            expected_at(
+                e,
+                row.get("anchor_end"),
+                row.get("anchor_value"),
+                indicator.target,
+                indicator.deadline,
+            )
             if e
             else None
             for e in ends

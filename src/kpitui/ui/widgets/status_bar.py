@@ -11,7 +11,14 @@ from kpitui.core.text import clean
 from kpitui.i18n import t
 from kpitui.palette import GLYPHS, STATUS_COLOURS
 
-FILTER_KEYS = (("1", "behind"), ("2", "near"), ("3", "met"), ("4", "missing"), ("5", "no_target"), ("6", "at_risk"))
+FILTER_KEYS = (
+    ("1", "behind"),
+    ("2", "near"),
+    ("3", "met"),
+    ("4", "missing"),
+    ("5", "no_target"),
+    ("6", "at_risk"),
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,9 @@ def render(state: BarState, width: int = 118) -> Content:
         active = state.active_filter == status
         colour = STATUS_COLOURS.get(status, "#E69F00")
         pieces.append(Content.styled(key, "reverse" if active else "dim"))
-        pieces.append(Content.styled(f" {glyph}{count} {word}", f"bold {colour}" if active else colour))
+        pieces.append(
+            Content.styled(f" {glyph}{count} {word}", f"bold {colour}" if active else colour)
+        )
         pieces.append(Content(" "))
     if state.details:
         pieces.append(Content.styled(state.details, "italic"))
