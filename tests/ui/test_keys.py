@@ -397,3 +397,27 @@ async def test_english_numbers_and_words() -> None:
         table(app).move_to_key("xh_cap_quang")
         cells = {c.key: c.cell(table(app).row()) for c in table(app).columns}
         assert cells["value"] == "105.48%" and cells["status"] == "met"
+
+
+async def test_every_key_is_a_palette_command() -> None:
+    app = demo_app(lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for title in (
+            "Search",
+            "Filter",
+            "Drill down",
+            "Previous period",
+            "Export",
+            "Quick export",
+            "Data quality",
+            "Quit",
+        ):
+            assert title in titles
+        command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Filter: behind"
+        )
+        await command.callback()
+        await pilot.pause()
+        assert set(table(app).frame["status"]) == {"behind"}

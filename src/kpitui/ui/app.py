@@ -11,14 +11,16 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.screen import Screen
 
 from kpitui.core.snapshot import Loader, Preload, Snapshot
 from kpitui.core.text import clean
@@ -194,6 +196,21 @@ class KpiApp(App[int]):
         if len(errors) > 1:
             text += f"  — {t('msg.errors', self.lang, n=len(errors))}"
         return Content.styled(text, "bold $error")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every key of the screen is also a command in the palette (ctrl+p)."""
+        seen = set()
+        for active in screen.active_bindings.values():
+            b = active.binding
+            if b.system or not b.description or (b.action, active.node) in seen:
+                continue
+            seen.add((b.action, active.node))
+            yield SystemCommand(
+                b.description,
+                f"{self.get_key_display(b)}  ({b.id})" if b.id else self.get_key_display(b),
+                partial(self.run_action, b.action, active.node),
+            )
+        yield from super().get_system_commands(screen)
 
     # -- actions
 

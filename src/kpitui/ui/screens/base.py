@@ -235,6 +235,7 @@ class TableScreen(Screen[None]):
                 lang=self.lang,
                 counts=counts,
                 period=app.as_of,
+                latest=snap.period_list()[-1] if snap and snap.period_list() else None,
                 reloaded=app.reloaded_at,
                 live=app.live_state,
                 pending=len(app.pending),

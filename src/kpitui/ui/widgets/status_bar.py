@@ -27,6 +27,7 @@ class BarState:
     lang: str
     counts: dict[str, int]
     period: str | None
+    latest: str | None
     reloaded: str
     live: str
     """"live", "paused", "off" or "loading"."""
@@ -55,7 +56,9 @@ class StatusBar(Static):
 def render(state: BarState, width: int = 118) -> Content:
     lang = state.lang
     right_parts = [
-        t("bar.as_of", lang, period=state.period) if state.period else t("bar.latest", lang),
+        t("bar.as_of", lang, period=state.period)
+        if state.period
+        else t("bar.latest", lang, period=state.latest or "—"),
         t("bar.reloaded", lang, time=state.reloaded) if state.reloaded else t("bar.loading", lang),
     ]
     live = {
