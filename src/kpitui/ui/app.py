@@ -224,11 +224,11 @@ class KpiApp(App[int]):
         index = len(periods) - 1 if self.as_of is None else periods.index(self.as_of)
         target = index + step
         if target < 0:
-            self.notify(t("msg.first_period", self.lang))
+            self.notify(t("msg.first_period", self.lang), markup=False)
             return
         if target >= len(periods) - 1:
             if self.as_of is None:
-                self.notify(t("msg.latest_period", self.lang))
+                self.notify(t("msg.latest_period", self.lang), markup=False)
             self.as_of = None
         else:
             self.as_of = periods[target]

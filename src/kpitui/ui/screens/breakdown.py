@@ -58,8 +58,9 @@ class BreakdownScreen(TableScreen):
         if not self.show_all:
             # Agencies that never reported this indicator would only add noise.
             frame = frame.filter(
-                pl.col("history").list.drop_nulls().list.len()
-                > 0 | pl.col("value").is_not_null() | (pl.col("missing_reporters").fill_null(0) > 0)
+                (pl.col("history").list.drop_nulls().list.len() > 0)
+                | pl.col("value").is_not_null()
+                | (pl.col("missing_reporters").fill_null(0) > 0)
             )
         return frame
 
@@ -107,7 +108,9 @@ class BreakdownScreen(TableScreen):
         if key is None or snap is None:
             return
         if not snap.tree.children.get(key):
-            self.notify(t("msg.no_children", self.lang, name=self.kpi.agency_name(key)))
+            self.notify(
+                t("msg.no_children", self.lang, name=self.kpi.agency_name(key)), markup=False
+            )
             return
         self.app.push_screen(BreakdownScreen(self.indicator, key))
 

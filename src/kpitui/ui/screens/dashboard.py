@@ -74,7 +74,9 @@ class IndicatorScreen(TableScreen):
             return
         parent = self.agency or snap.tree.headline
         if not snap.tree.children.get(parent):
-            self.notify(t("msg.no_children", self.lang, name=self.kpi.agency_name(parent)))
+            self.notify(
+                t("msg.no_children", self.lang, name=self.kpi.agency_name(parent)), markup=False
+            )
             return
         from kpitui.ui.screens.breakdown import BreakdownScreen
 
