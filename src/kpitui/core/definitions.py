@@ -37,7 +37,7 @@ from kpitui.core.model import (
     Group,
     Indicator,
 )
-from kpitui.core.text import clean, quote
+from kpitui.core.text import clean, has_controls, quote
 
 INDICATOR_ID = re.compile(r"[a-z0-9_.-]+")
 CANONICAL_COLUMNS = ("indicator", "agency", "period", "value", "numerator", "denominator", "note")
@@ -177,6 +177,16 @@ class _Table:
         value = clean(unicodedata.normalize("NFC", value)).strip()
         if required and not value:
             self.error(f"{self.label}: '{key}' must not be empty", key)
+            return None
+        return value
+
+    def ident(self, key: str = "id") -> str | None:
+        """An id: required, and without control or bidi characters (ids are matched with the
+        CSV files byte for byte, so a cleaned id would never match its rows)."""
+        raw = self.data.get(key)
+        value = self.text(key, required=True)
+        if value is not None and isinstance(raw, str) and has_controls(raw.strip()):
+            self.error(f"{self.label}: '{key}' must not contain control characters", key)
             return None
         return value
 
@@ -444,7 +454,7 @@ def _csv(out: FileDefinitions, loc: Locator, data: dict[str, Any]) -> None:
 
 def _group(out: FileDefinitions, t: _Table) -> None:
     t.check_keys(GROUP_KEYS)
-    ident = t.text("id", required=True)
+    ident = t.ident()
     name = t.text("name", required=True)
     if ident and name:
         out.groups.append(Group(ident, name, out.path, t.line_of()[0]))
@@ -452,7 +462,7 @@ def _group(out: FileDefinitions, t: _Table) -> None:
 
 def _indicator(out: FileDefinitions, t: _Table) -> None:
     t.check_keys(INDICATOR_KEYS)
-    ident = t.text("id", required=True)
+    ident = t.ident()
     if ident and not INDICATOR_ID.fullmatch(ident):
         t.error(f"indicator {quote(ident)}: id must use only a-z, 0-9, '_', '.', '-'", "id")
         ident = None
@@ -491,7 +501,7 @@ def _indicator(out: FileDefinitions, t: _Table) -> None:
 
 def _agency(out: FileDefinitions, t: _Table) -> None:
     t.check_keys(AGENCY_KEYS)
-    ident = t.text("id", required=True)
+    ident = t.ident()
     if ident == ALL_AGENCIES:
         t.error(f"agency id '{ALL_AGENCIES}' is reserved for all agencies together", "id")
         ident = None

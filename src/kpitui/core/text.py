@@ -43,6 +43,11 @@ def is_clean(value: str) -> bool:
     return clean(value) == value
 
 
+def has_controls(value: str) -> bool:
+    """Whether ``value`` holds a control, DEL or bidi-override character (tab/CR/LF count)."""
+    return bool(_UNSAFE_RE.search(value) or _SPACE_RE.search(value))
+
+
 def clean_expr(expr: pl.Expr) -> pl.Expr:
     """The vectorised :func:`clean` for a polars string column."""
     return (
