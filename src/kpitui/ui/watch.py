@@ -11,6 +11,7 @@ catches anything the events missed.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -47,7 +48,8 @@ def filesystem_type(path: str, mounts: str = "/proc/mounts") -> str | None:
     for entry in entries:
         if len(entry) < 3:
             continue
-        point = entry[1].replace("\\040", " ")
+        # /proc/mounts writes space, tab, newline and backslash as octal escapes.
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), entry[1])
         if (real == point or real.startswith(point.rstrip("/") + "/")) and len(point) >= len(best):
             best, fstype = point, entry[2]
     return fstype
