@@ -168,10 +168,10 @@ class TableScreen(Screen[None]):
         )
         self.full = frame
         self.apply()
-        self.refresh_bindings()
         if changed and old.height:
             self.query_one(FrameTable).mark_changed(_changed_cells(old, frame, self.key_column))
-        self.refresh_chrome()
+        if self.kpi.show_details:
+            self.update_details()
 
     def apply(self) -> None:
         frame = self.full
@@ -199,7 +199,7 @@ class TableScreen(Screen[None]):
         table.empty_text = t("msg.empty", self.lang)
         table.set_frame(frame, self.columns())
         self.refresh_chrome()
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def refresh_chrome(self) -> None:
         """Status bar, breadcrumbs and the error line."""
@@ -243,10 +243,11 @@ class TableScreen(Screen[None]):
                 details="  ".join(details),
             )
         )
-        self.query_one("#crumbs", Static).update(
-            Content(" › ").join([Content(clean(c)) for c in self.crumbs()])
+        _update(
+            self.query_one("#crumbs", Static),
+            Content(" › ").join([Content(clean(c)) for c in self.crumbs()]),
         )
-        self.query_one("#errors", Static).update(self.kpi.error_line())
+        _update(self.query_one("#errors", Static), self.kpi.error_line())
 
     # -- details
 
@@ -286,11 +287,21 @@ class TableScreen(Screen[None]):
             event.input.display = False
             self.query_one(FrameTable).focus()
 
+    def _can_go_back(self) -> bool:
+        filtered = bool(self.search_text or self.status_filter or self.group_filter)
+        return len(self.app.screen_stack) > 2 or filtered
+
+    def _refresh_footer(self) -> None:
+        """Re-check the bindings only when what they depend on changed (the footer repaints)."""
+        state = self._can_go_back()
+        if state != getattr(self, "_back_shown", None):
+            self._back_shown = state
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             # Shown where it does something: below the first screen, or with a filter on.
-            filtered = bool(self.search_text or self.status_filter or self.group_filter)
-            return len(self.app.screen_stack) > 2 or filtered
+            return self._can_go_back()
         return True
 
     def action_back(self) -> None:
@@ -351,6 +362,13 @@ class TableScreen(Screen[None]):
 
     def status_label(self, status: str) -> str:
         return status_word(status, self.lang)
+
+
+def _update(widget: Static, content: Content) -> None:
+    """Update a one-line widget only when its text changes (a repaint costs terminal bytes)."""
+    if getattr(widget, "_kpitui_shown", None) != content.plain:
+        widget._kpitui_shown = content.plain  # type: ignore[attr-defined]
+        widget.update(content)
 
 
 def _changed_cells(old: pl.DataFrame, new: pl.DataFrame, key: str) -> set[tuple[str, str]]:

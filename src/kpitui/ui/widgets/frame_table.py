@@ -9,7 +9,7 @@ Line 0 is the header; it stays in place while the rows scroll.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -130,13 +130,22 @@ class FrameTable(ScrollView, can_focus=True):
     def set_frame(
         self, frame: pl.DataFrame, columns: Sequence[Column] | None = None, keep: str | None = None
     ) -> None:
-        """Show ``frame``; the cursor stays on the row whose key is ``keep`` (or the same key)."""
+        """Show ``frame``; the cursor stays on the row whose key is ``keep`` (or the same key).
+
+        When only some rows changed (a live reload), only their lines are repainted: a
+        one-value change costs a line on the terminal, not a screen.
+        """
         previous = keep if keep is not None else self.cursor_key
+        old_frame, old_keys, old_signature = self.frame, self._keys, _signature(self.columns)
         self.frame = frame
         if columns is not None:
             self.columns = list(columns)
         self._keys = frame.get_column(self.key_column).to_list() if frame.height else []
-        self._cache.clear()
+        changed = (
+            _changed_rows(old_frame, frame)
+            if (old_keys == self._keys and old_signature == _signature(self.columns))
+            else None
+        )
         self.virtual_size = Size(1, len(self._keys) + 1)
         target = self._keys.index(previous) if previous in self._keys else 0
         target = min(target, max(0, len(self._keys) - 1))
@@ -144,8 +153,22 @@ class FrameTable(ScrollView, can_focus=True):
             self.cursor = target
         else:
             self._scroll_to_cursor()
-            self.post_message(self.Highlighted(self, self.cursor_key))
-        self.refresh()
+            if previous != self.cursor_key or changed is None:
+                self.post_message(self.Highlighted(self, self.cursor_key))
+        if changed is None:
+            self._cache.clear()
+            self.refresh()
+        else:
+            self._refresh_rows(changed)
+
+    def _refresh_rows(self, rows: Iterable[int]) -> None:
+        """Forget and repaint these rows only."""
+        rows = set(rows)
+        if not rows:
+            return
+        self._cache = {k: v for k, v in self._cache.items() if k[0] not in rows}
+        for row in rows:
+            self.refresh_line(row + 1)
 
     def mark_changed(self, cells: set[tuple[str, str]], seconds: float = 3.0) -> None:
         """Highlight (key, column) cells for a few seconds (a live reload changed them)."""
@@ -154,15 +177,18 @@ class FrameTable(ScrollView, can_focus=True):
         until = time.monotonic() + seconds
         for cell in cells:
             self._changed[cell] = until
-        self._cache.clear()
-        self.refresh()
+        self._refresh_rows(self._rows_of(k for k, _ in cells))
         self.set_timer(seconds + 0.05, self._expire_changes)
 
     def _expire_changes(self) -> None:
         now = time.monotonic()
+        expired = [k for k, t in self._changed.items() if t <= now]
         self._changed = {k: t for k, t in self._changed.items() if t > now}
-        self._cache.clear()
-        self.refresh()
+        self._refresh_rows(self._rows_of(k for k, _ in expired))
+
+    def _rows_of(self, keys: Iterable[str]) -> list[int]:
+        index = {k: i for i, k in enumerate(self._keys)}
+        return [index[k] for k in keys if k in index]
 
     @property
     def cursor_key(self) -> str | None:
@@ -292,6 +318,20 @@ class FrameTable(ScrollView, can_focus=True):
             segments.append(Segment(text, style))
         end_style = base + cursor_style if cursor_style else base
         return Strip(segments).adjust_cell_length(width, end_style)
+
+
+def _signature(columns: Sequence[Column]) -> tuple[tuple[object, ...], ...]:
+    return tuple((c.key, c.label, c.width, c.align, c.priority, c.flex) for c in columns)
+
+
+def _changed_rows(old: pl.DataFrame, new: pl.DataFrame) -> list[int] | None:
+    """Indexes of the rows that differ between two frames of the same keys; None if unknown."""
+    if old.height != new.height or old.columns != new.columns:
+        return None
+    try:
+        return (old.hash_rows() != new.hash_rows()).arg_true().to_list()
+    except pl.exceptions.PolarsError:
+        return None
 
 
 def _fit(text: str, width: int, align: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -36,24 +38,39 @@ class BarState:
     details: str = ""
 
 
-class StatusBar(Static):
-    """Two lines; rebuilt from a :class:`BarState` (all data text shown literally)."""
+class StatusBar(Vertical):
+    """Two lines, rebuilt from a :class:`BarState` (all data text shown literally). Each line
+    repaints only when its own text changes: a reload changes the time, not the counts."""
 
     DEFAULT_CSS = """
     StatusBar { height: 2; background: $panel; padding: 0 1; }
+    StatusBar > Static { height: 1; }
     """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="bar-top")
+        yield Static(id="bar-counts")
 
     def show(self, state: BarState) -> None:
         self.state = state
-        self.update(render(state, self.size.width - 2 if self.size.width else 118))
+        lines = render(state, self.size.width - 2 if self.size.width else 118)
+        for widget, content in zip(self.query(Static), lines, strict=True):
+            if content.markup != getattr(widget, "_kpitui_shown", None):
+                widget._kpitui_shown = content.markup  # type: ignore[attr-defined]
+                widget.update(content)
 
     def on_resize(self) -> None:
         state = getattr(self, "state", None)
         if state is not None:
             self.show(state)
 
+    @property
+    def text(self) -> str:
+        """Both lines as plain text."""
+        return "\n".join(getattr(w, "_kpitui_shown", "") for w in self.query(Static))
 
-def render(state: BarState, width: int = 118) -> Content:
+
+def render(state: BarState, width: int = 118) -> tuple[Content, Content]:
     lang = state.lang
     right_parts = [
         t("bar.as_of", lang, period=state.period)
@@ -95,4 +112,4 @@ def render(state: BarState, width: int = 118) -> Content:
     if state.details:
         pieces.append(Content.styled(state.details, "italic"))
     second = Content.assemble(*pieces)
-    return Content("\n").join([first, second])
+    return first, second
