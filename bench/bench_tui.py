@@ -75,12 +75,55 @@ def one_run(folder: Path, extra: Path | None) -> dict[str, float]:
     return out
 
 
+def flat_scroll(root: Path, repeat: int) -> None:
+    """A breakdown of 3 332 agencies under one root: time Enter, then 40 PageDown presses."""
+    folder = root / "flat"
+    folder.mkdir()
+    generate(folder, 1, 3332, 4, 12)
+    results: dict[str, list[float]] = {}
+    for _ in range(repeat):
+        tmux("kill-session", "-t", SESSION)
+        tmux(
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"{sys.executable} -m kpitui {folder} --lang en --no-watch",
+        )
+        wait(lambda s: "Indicator 0" in s)
+        tmux("send-keys", "-t", SESSION, "Enter")
+        wait(lambda s: "Tỉnh 0" in s)
+        tmux("send-keys", "-t", SESSION, "Enter")
+        results.setdefault("enter (3332 rows)", []).append(wait(lambda s: "Xã 0-0 " in s))
+        start = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, *["PageDown"] * 40)
+        wait(lambda s: "Xã 0-1360 " in s)  # 40 pages of 34 rows
+        results.setdefault("40 x PageDown", []).append(time.perf_counter() - start)
+        start = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, "G")
+        wait(lambda s: "Xã 0-3331 " in s)
+        results.setdefault("G (to row 3332)", []).append(time.perf_counter() - start)
+        tmux("send-keys", "-t", SESSION, "q")
+        time.sleep(0.3)
+        tmux("kill-session", "-t", SESSION)
+    print("3,332 agencies under one root (120x40, tmux):")
+    for k, v in results.items():
+        print(
+            f"  {k:<18} median {statistics.median(v):6.2f} s   min {min(v):.2f}   max {max(v):.2f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--sizes", default="3,36", help="months per data set (3 = 1.2 M rows)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-flat", action="store_true", help="skip the 3 332-agency scroll test")
     args = ap.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed")
@@ -100,6 +143,8 @@ def main() -> None:
                     f"  {k:<18} median {statistics.median(v):6.2f} s   min {min(v):.2f}   max {max(v):.2f}"
                 )
             shutil.rmtree(folder)
+        if not args.no_flat:
+            flat_scroll(root, args.repeat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
