@@ -263,9 +263,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
             paths=paths, lang=args.lang, indicator=None, agency=None, period=None
         )
         return cmd_show(show_args)
+    from kpitui.core.cache import PartialCache, default_dir
     from kpitui.core.snapshot import Preload
 
-    preload = Preload(paths)  # reads the data while the UI is imported
+    preload = Preload(paths, PartialCache(default_dir()))  # reads while the UI is imported
     from kpitui.ui.app import run
 
     return run(paths, args, preload)

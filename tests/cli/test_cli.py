@@ -507,7 +507,7 @@ def test_show_prints_plain_text_when_piped(data, capsys):
         "Indicator",
         "Value",
         "Target",
-        "Attained",
+        "Att.",
         "Δ",
         "Period",
     ]

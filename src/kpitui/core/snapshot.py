@@ -18,6 +18,7 @@ import polars as pl
 
 from kpitui.core import findings as fnd
 from kpitui.core import observations as obs
+from kpitui.core.cache import PartialCache
 from kpitui.core.definitions import FileDefinitions, merge, parse_file
 from kpitui.core.findings import Finding
 from kpitui.core.model import ALL_AGENCIES, Definitions
@@ -167,7 +168,7 @@ class Snapshot:
 # --------------------------------------------------------------------------- loading
 
 
-KEEP_IN_MEMORY_BYTES = 32 * 1024**2
+KEEP_IN_MEMORY_BYTES = 8 * 1024**2
 """Observation files up to this size are kept in memory by the dashboard, so a broken save
 keeps every row of the last good version; larger files keep their last good aggregates."""
 
@@ -199,9 +200,17 @@ class Loader:
     file whose new version has errors keeps its last good version in effect ("stale").
     """
 
-    def __init__(self, paths: Sequence[str], in_memory: bool = False) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        in_memory: bool = False,
+        cache: PartialCache | None = None,
+        keep_bytes: int = KEEP_IN_MEMORY_BYTES,
+    ) -> None:
         self.paths = tuple(paths)
         self.in_memory = in_memory
+        self.cache = cache or PartialCache(None)
+        self.keep_bytes = keep_bytes
         self._tomls: dict[str, tuple[tuple[int, int] | None, FileDefinitions]] = {}
         self._good_tomls: dict[str, FileDefinitions] = {}
         self._csvs: dict[str, _CsvEntry] = {}
@@ -408,7 +417,7 @@ class Loader:
         try:
             layout, header_findings = obs.read_layout(path, opts, obs.read_head(path))
             entry = _CsvEntry(stamp, header_findings, layout)
-            if stamp is not None and stamp[1] <= KEEP_IN_MEMORY_BYTES:
+            if stamp is not None and stamp[1] <= self.keep_bytes:
                 entry.frame = obs.scan(
                     path, index, opts, layout, typed=obs.typed_numbers(opts)
                 ).collect()
@@ -430,13 +439,19 @@ class Loader:
         key = (ctx.key, derived)
         if not entry.ok or (entry.partial is not None and entry.key == key):
             return entry
-        entry.partial = partial(
-            self._rows(index, path, entry, ctx.defs),
-            ctx.indicators,
-            ctx.tree,
-            ctx.spellings,
-            derived=derived,
-        )
+        cacheable = entry.frame is None and not entry.findings
+        cached = self.cache.get(path, key) if cacheable else None
+        if cached is None:
+            cached = partial(
+                self._rows(index, path, entry, ctx.defs),
+                ctx.indicators,
+                ctx.tree,
+                ctx.spellings,
+                derived=derived,
+            )
+            if cacheable:
+                self.cache.put(path, key, cached)
+        entry.partial = cached
         entry.key = key
         return entry
 
@@ -746,8 +761,8 @@ class Preload:
     """A first load started in a thread: the dashboard starts it before importing Textual,
     so polars reads the files on one core while the interpreter imports the UI."""
 
-    def __init__(self, paths: Sequence[str]) -> None:
-        self.loader = Loader(list(paths), in_memory=True)
+    def __init__(self, paths: Sequence[str], cache: PartialCache | None = None) -> None:
+        self.loader = Loader(list(paths), in_memory=True, cache=cache)
         self._result: Snapshot | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kpitui-preload", daemon=True)
