@@ -553,14 +553,7 @@ def _normalise(
         bits = Aggregated.empty().bits
     groups = (
         frame.group_by("indicator", "ind", "period", "slot", "own").agg(
-            pl.col("n").sum(),
-            pl.col("n_val").sum(),
-            pl.col("s_val").sum(),
-            pl.col("mn").min(),
-            pl.col("mx").max(),
-            pl.col("n_ratio").sum(),
-            pl.col("s_num").sum(),
-            pl.col("s_den").sum(),
+            pl.col("n").sum(), *_combined_stats()
         )
         if wide
         else frame
@@ -583,6 +576,20 @@ def _normalise(
 
 
 _STATS = ["n_val", "s_val", "mn", "mx", "n_ratio", "s_num", "s_den"]
+
+
+def _combined_stats() -> list[pl.Expr]:
+    """Children's statistics of disjoint rows, combined: counts and sums add, min/max."""
+    return [
+        pl.col("n_val").sum(),
+        pl.col("s_val").sum(),
+        pl.col("mn").min(),
+        pl.col("mx").max(),
+        pl.col("n_ratio").sum(),
+        pl.col("s_num").sum(),
+        pl.col("s_den").sum(),
+    ]
+
 
 VALUES_SCHEMA = {
     "indicator": pl.String,
@@ -645,15 +652,7 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
     leaf = (
         g.filter(~pl.col("own"))
         .group_by(pl.col("ind").alias("indicator"), pl.col("slot").alias("agency"), "period")
-        .agg(
-            pl.col("n_val").sum(),
-            pl.col("s_val").sum(),
-            pl.col("mn").min(),
-            pl.col("mx").max(),
-            pl.col("n_ratio").sum(),
-            pl.col("s_num").sum(),
-            pl.col("s_den").sum(),
-        )
+        .agg(*_combined_stats())
     )
     agencies = tree.frame().lazy().select("agency", "parent", "depth")
     own_d = own.join(agencies, on="agency", how="inner")
@@ -691,15 +690,7 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
         stats = (
             pl.concat(parts, how="vertical_relaxed")
             .group_by("indicator", "agency", "period")
-            .agg(
-                pl.col("n_val").sum(),
-                pl.col("s_val").sum(),
-                pl.col("mn").min(),
-                pl.col("mx").max(),
-                pl.col("n_ratio").sum(),
-                pl.col("s_num").sum(),
-                pl.col("s_den").sum(),
-            )
+            .agg(*_combined_stats())
         )
         computed = _finalize(stats, params)
         mine = own_frame.lazy().filter(pl.col("depth") == depth).drop("depth", "parent")

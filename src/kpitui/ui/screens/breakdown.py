@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from kpitui.core import numbers, views
 from kpitui.core.snapshot import Snapshot
 from kpitui.i18n import t
+from kpitui.ui import columns as cols
 from kpitui.ui import format as fmt
 from kpitui.ui.screens.base import URGENCY, TableScreen
 from kpitui.ui.widgets.details import details
@@ -130,23 +131,11 @@ def breakdown_columns(lang: str, unit: str) -> list[Column]:
     def name(r: dict[str, Any]) -> str:
         return fmt.text(r["agency_name"]) + (" ▸" if r.get("children") else "")
 
+    def fraction(r: dict[str, Any]) -> str:
+        return numbers.fraction(r["numerator"], r["denominator"], lang)
+
     return [
-        Column(
-            "glyph",
-            "",
-            1,
-            lambda r: fmt.status_cell(r["status"], lang, word=False),
-            lambda r: fmt.status_style(r["status"]),
-            priority=100,
-        ),
-        Column(
-            "status",
-            "",
-            9,
-            lambda r: fmt.short_status(r["status"], lang),
-            lambda r: fmt.status_style(r["status"]),
-            priority=65,
-        ),
+        *cols.status_columns(lang),
         Column("name", t("col.agency", lang), 20, name, priority=100, flex=True),
         Column(
             "value",
@@ -156,50 +145,11 @@ def breakdown_columns(lang: str, unit: str) -> list[Column]:
             align="right",
             priority=95,
         ),
-        Column(
-            "fraction",
-            t("col.fraction", lang),
-            19,
-            lambda r: numbers.fraction(r["numerator"], r["denominator"], lang),
-            align="right",
-            priority=52,
-        ),
-        Column(
-            "attainment",
-            t("col.attainment", lang),
-            6,
-            lambda r: numbers.attainment(r["attainment"], lang),
-            lambda r: fmt.status_style(r["status"]),
-            align="right",
-            priority=90,
-        ),
-        Column(
-            "bar",
-            "",
-            5,
-            lambda r: fmt.bar(r["attainment"]),
-            lambda r: fmt.status_style(r["status"]),
-            priority=50,
-        ),
-        Column(
-            "change",
-            t("col.change", lang),
-            8,
-            lambda r: fmt.change(r["change"], unit, lang),
-            align="right",
-            priority=70,
-        ),
-        Column(
-            "trend", t("col.trend", lang), 8, lambda r: fmt.sparkline(r.get("history")), priority=45
-        ),
-        Column(
-            "missing",
-            t("col.missing", lang),
-            5,
-            lambda r: str(r["missing_reporters"] or ""),
-            align="right",
-            priority=60,
-        ),
+        Column("fraction", t("col.fraction", lang), 19, fraction, align="right", priority=52),
+        *cols.attainment_columns(lang),
+        cols.change_column(lang, lambda r: unit),
+        cols.trend_column(lang),
+        cols.missing_column(lang, priority=60),
         Column(
             "note", t("col.note", lang), 16, lambda r: fmt.text(r.get("note") or ""), priority=30
         ),

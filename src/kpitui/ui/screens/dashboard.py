@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import polars as pl
@@ -9,6 +10,7 @@ import polars as pl
 from kpitui.core import views
 from kpitui.core.snapshot import Snapshot
 from kpitui.i18n import t
+from kpitui.ui import columns as cols
 from kpitui.ui import format as fmt
 from kpitui.ui.screens.base import URGENCY, TableScreen
 from kpitui.ui.widgets.details import details
@@ -92,23 +94,11 @@ def indicator_columns(lang: str, snap: Snapshot | None) -> list[Column]:
     def name(r: dict[str, Any]) -> str:
         return fmt.text(r["name_en"] if lang == "en" and r.get("name_en") else r["name"])
 
+    def value(key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: fmt.value(r[key], unit(r), lang)
+
     return [
-        Column(
-            "glyph",
-            "",
-            1,
-            lambda r: fmt.status_cell(r["status"], lang, word=False),
-            lambda r: fmt.status_style(r["status"]),
-            priority=100,
-        ),
-        Column(
-            "status",
-            "",
-            9,
-            lambda r: fmt.short_status(r["status"], lang),
-            lambda r: fmt.status_style(r["status"]),
-            priority=65,
-        ),
+        *cols.status_columns(lang),
         Column("name", t("col.indicator", lang), 30, name, priority=100, flex=True),
         Column(
             "group",
@@ -117,70 +107,18 @@ def indicator_columns(lang: str, snap: Snapshot | None) -> list[Column]:
             lambda r: fmt.text(r.get("group_name") or ""),
             priority=25,
         ),
-        Column(
-            "value",
-            t("col.value", lang),
-            10,
-            lambda r: fmt.value(r["value"], unit(r), lang),
-            align="right",
-            priority=95,
-        ),
-        Column(
-            "target",
-            t("col.target", lang),
-            9,
-            lambda r: fmt.value(r["target"], unit(r), lang),
-            align="right",
-            priority=80,
-        ),
-        Column(
-            "attainment",
-            t("col.attainment", lang),
-            6,
-            lambda r: _att(r, lang),
-            lambda r: fmt.status_style(r["status"]),
-            align="right",
-            priority=90,
-        ),
-        Column(
-            "bar",
-            "",
-            5,
-            lambda r: fmt.bar(r["attainment"]),
-            lambda r: fmt.status_style(r["status"]),
-            priority=50,
-        ),
+        Column("value", t("col.value", lang), 10, value("value"), align="right", priority=95),
+        Column("target", t("col.target", lang), 9, value("target"), align="right", priority=80),
+        *cols.attainment_columns(lang),
         Column("pace", t("col.pace", lang), 4, pace_cell, priority=60),
-        Column(
-            "trend", t("col.trend", lang), 8, lambda r: fmt.sparkline(r.get("history")), priority=45
-        ),
-        Column(
-            "change",
-            t("col.change", lang),
-            7,
-            lambda r: fmt.change(r["change"], unit(r), lang),
-            align="right",
-            priority=70,
-        ),
+        cols.trend_column(lang),
+        cols.change_column(lang, unit),
         Column("period", t("col.period", lang), 7, lambda r: r["period"] or "", priority=55),
-        Column(
-            "missing",
-            t("col.missing", lang),
-            5,
-            lambda r: str(r["missing_reporters"] or ""),
-            align="right",
-            priority=35,
-        ),
+        cols.missing_column(lang, priority=35),
         Column(
             "owner", t("col.owner", lang), 14, lambda r: fmt.text(r.get("owner") or ""), priority=10
         ),
     ]
-
-
-def _att(r: dict[str, Any], lang: str) -> str:
-    from kpitui.core import numbers
-
-    return numbers.attainment(r["attainment"], lang)
 
 
 def pace_cell(r: dict[str, Any]) -> str:
