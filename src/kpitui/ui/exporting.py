@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from kpitui.core import export
@@ -74,5 +75,6 @@ def export_screen(
             markup=False,
         )
         return None
-    app.notify(t("msg.exported", app.lang, path=clean(path)), timeout=8, markup=False)
+    shown = os.path.abspath(path)  # say where, whatever the current folder
+    app.notify(t("msg.exported", app.lang, path=clean(shown)), timeout=8, markup=False)
     return path
