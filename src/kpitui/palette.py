@@ -1,10 +1,12 @@
 """Status colours: the Okabe–Ito palette, safe for the common kinds of colour blindness.
 
-Colour is never the only signal: a glyph and a word always go with it (SPEC §4.2).
-The 16-colour fallbacks are chosen to stay distinct on the basic ANSI palette.
+Colour is never the only signal: a glyph and a word always go with it (SPEC §4.2). On a
+16-colour terminal Textual maps these to the nearest ANSI colours (blue, yellow, red, grey).
 """
 
 from __future__ import annotations
+
+from kpitui.core.model import Status
 
 STATUS_COLOURS: dict[str, str] = {
     "met": "#56B4E9",  # sky blue
@@ -14,18 +16,5 @@ STATUS_COLOURS: dict[str, str] = {
     "no_target": "#999999",
 }
 
-STATUS_ANSI: dict[str, str] = {
-    "met": "bright_blue",
-    "near": "yellow",
-    "behind": "bright_red",
-    "missing": "bright_black",
-    "no_target": "bright_black",
-}
-
-GLYPHS: dict[str, str] = {
-    "met": "✓",
-    "near": "~",
-    "behind": "✗",
-    "missing": "?",
-    "no_target": "·",
-}
+GLYPHS: dict[str, str] = {s.value: s.glyph for s in Status}
+"""The monochrome glyph of each status (SPEC §4.2)."""

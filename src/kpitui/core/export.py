@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -210,11 +210,6 @@ def make_table(
 
 
 # --------------------------------------------------------------------------- rendering
-
-
-def _escape_formula(value: str) -> str:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _escaped_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -667,7 +662,3 @@ def write(
             if not path.exists():
                 raise
     raise ExportError(f"cannot find a free file name in {base}")
-
-
-def formats() -> Sequence[str]:
-    return list(RENDERERS)

@@ -45,7 +45,6 @@ _GLYPHS = {
     Status.NO_TARGET: "·",
 }
 
-STATUS_ORDER = list(Status)
 DEFAULT_WARN = 0.8
 ALL_AGENCIES = "*"
 """Id of the virtual agency above several roots (shown as "All" / "Toàn bộ")."""

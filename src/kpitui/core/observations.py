@@ -120,7 +120,7 @@ def read_layout(path: str, opts: CsvOptions, head: bytes) -> tuple[Layout, list[
     if not text.strip():
         raise ReadError(fnd.error(path, 1, "no header line (the file is empty)", kind="header"))
     fields = next(csv.reader([text], delimiter=opts.delimiter), [])
-    mapping = {k: v for k, v in opts.columns}
+    mapping = opts.column_map
     names: list[str] = []
     ignored: list[str] = []
     seen: dict[str, str] = {}

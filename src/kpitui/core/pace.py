@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from kpitui.core.snapshot import Snapshot
 
 DAYS_PER_MONTH = 365.25 / 12
-PACE_COLUMNS = ["expected", "on_track", "projected", "missing_reporters"]
 
 
 def deadline_frame(snap: Snapshot) -> pl.DataFrame:

@@ -23,9 +23,6 @@ import polars as pl
 
 from kpitui.core.model import ALL_AGENCIES, Agency, Aggregate, Indicator
 
-KEYS = ["indicator", "agency", "period"]
-
-
 # --------------------------------------------------------------------------- the tree
 
 

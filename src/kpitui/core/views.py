@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 
 from kpitui.core import pace
-from kpitui.core.attainment import attainment, status
+from kpitui.core.attainment import with_attainment
 from kpitui.core.model import ALL_AGENCIES
 from kpitui.core.periods import end_of
 from kpitui.core.rollup import row_value
@@ -182,8 +182,7 @@ def table(
     scored = (
         rows.join(units.lazy(), on="indicator", how="left")
         .with_columns(change=pl.col("value") - pl.col("previous_value"))
-        .with_columns(attainment=attainment())
-        .with_columns(status=status())
+        .pipe(with_attainment)
     )
     missing = pace.missing_reporters(snap, current, agencies)
     leaf_frame = pl.DataFrame(

@@ -360,9 +360,6 @@ class TableScreen(Screen[None]):
         if app.show_details:
             self.update_details()
 
-    def status_label(self, status: str) -> str:
-        return status_word(status, self.lang)
-
 
 def _update(widget: Static, content: Content) -> None:
     """Update a one-line widget only when its text changes (a repaint costs terminal bytes)."""
