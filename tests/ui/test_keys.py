@@ -421,3 +421,31 @@ async def test_every_key_is_a_palette_command() -> None:
         await command.callback()
         await pilot.pause()
         assert set(table(app).frame["status"]) == {"behind"}
+
+
+async def test_loading_is_announced_before_the_first_snapshot() -> None:
+    import threading
+
+    from kpitui.core.snapshot import Loader
+
+    gate = threading.Event()
+    original = Loader.load
+
+    def slow(self):  # type: ignore[no-untyped-def]
+        gate.wait(5)
+        return original(self)
+
+    app = demo_app(lang="en")
+    Loader.load = slow  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.2)
+            assert app.snapshot is None
+            assert "loading" in app.screen.query_one("#bar").text
+            assert table(app).empty_text == "Loading data…"
+            gate.set()
+            await ready(pilot, app)
+            assert table(app).row_count == 21
+    finally:
+        Loader.load = original  # type: ignore[method-assign]
+        gate.set()

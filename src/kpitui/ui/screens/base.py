@@ -129,6 +129,11 @@ class TableScreen(Screen[None]):
         self._place_details()
         if self.kpi.snapshot is not None:
             self.on_data()
+        else:
+            # Feedback while the first load runs (seconds on national-scale data).
+            table.empty_text = t("msg.loading", self.lang)
+            table.refresh()
+            self.refresh_chrome()
 
     def on_resize(self) -> None:
         self._place_details()
