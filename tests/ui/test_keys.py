@@ -407,7 +407,7 @@ async def test_every_key_is_a_palette_command() -> None:
         for title in (
             "Search",
             "Filter",
-            "Drill down",
+            "Open",
             "Previous period",
             "Export",
             "Quick export",
