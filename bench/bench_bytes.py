@@ -15,7 +15,6 @@ Usage:  python bench/bench_bytes.py [--cols 120] [--rows 40] [--idle 3] [--repea
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import sys
@@ -26,18 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "hostile"))
-from ptyutil import DEMO, PtyApp  # noqa: E402
-
-
-def change_one_value(folder: Path) -> None:
-    path = folder / "obs-2023-08.csv"
-    text = path.read_text(encoding="utf-8")
-    line = next(x for x in text.splitlines() if x.startswith("dd_kich_hoat,vung_tau,"))
-    fields = line.split(",")
-    fields[4] = str(int(fields[4]) + 1000)
-    tmp = folder / ".obs-2023-08.csv.swp"
-    tmp.write_text(text.replace(line, ",".join(fields)), encoding="utf-8")
-    os.replace(tmp, path)
+from ptyutil import DEMO, PtyApp, change_one_value  # noqa: E402
 
 
 def lines_written(data: bytes) -> list[int]:

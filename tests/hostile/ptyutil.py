@@ -266,3 +266,15 @@ def started(app: PtyApp, ready_text: str | bytes, timeout: float = 30.0) -> PtyA
     )
     app.settle(quiet=0.5, timeout=15)
     return app
+
+
+def change_one_value(folder: Path) -> None:
+    """1 000 more e-ID activations in TP Vũng Tàu, saved the way editors do (by rename)."""
+    path = folder / "obs-2023-08.csv"
+    text = path.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("dd_kich_hoat,vung_tau,"))
+    fields = line.split(",")
+    fields[4] = str(int(fields[4]) + 1000)
+    tmp = folder / ".obs-2023-08.csv.swp"
+    tmp.write_text(text.replace(line, ",".join(fields)), encoding="utf-8")
+    os.replace(tmp, path)

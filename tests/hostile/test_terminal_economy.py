@@ -6,25 +6,12 @@ few lines, not the screen. These are size assertions (bytes), not timing ones.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-from .ptyutil import PtyApp, started
+from .ptyutil import PtyApp, change_one_value, started
 
 CHANGE_BUDGET = 8 * 1024
-
-
-def change_one_value(folder: Path) -> None:
-    """1 000 more e-ID activations in TP Vũng Tàu, saved the way editors do (by rename)."""
-    path = folder / "obs-2023-08.csv"
-    text = path.read_text(encoding="utf-8")
-    line = next(x for x in text.splitlines() if x.startswith("dd_kich_hoat,vung_tau,"))
-    fields = line.split(",")
-    fields[4] = str(int(fields[4]) + 1000)
-    tmp = folder / ".obs-2023-08.csv.swp"
-    tmp.write_text(text.replace(line, ",".join(fields)), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def bytes_after_change(app: PtyApp, folder: Path, window: float = 3.5) -> int:
