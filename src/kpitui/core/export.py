@@ -30,6 +30,8 @@ from kpitui.core.model import ALL_AGENCIES
 from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean
 
+PACE_COLUMNS = ["expected", "on_track", "projected", "missing_reporters"]
+"""SPEC §5.2: after the columns of each view, "once pace is built"."""
 SUMMARY_COLUMNS = [
     "indicator",
     "name",
@@ -41,10 +43,7 @@ SUMMARY_COLUMNS = [
     "direction",
     "attainment",
     "status",
-    "expected",
-    "on_track",
-    "projected",
-    "missing_reporters",
+    *PACE_COLUMNS,
     "numerator",
     "denominator",
     "previous_period",
@@ -64,10 +63,7 @@ BREAKDOWN_COLUMNS = [
     "target",
     "attainment",
     "status",
-    "expected",
-    "on_track",
-    "projected",
-    "missing_reporters",
+    *PACE_COLUMNS,
     "indicator",
     "depth",
     "previous_period",
