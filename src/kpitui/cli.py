@@ -293,8 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except Exception as exc:  # the last line of defence: never a traceback for a user
-        if os.environ.get("KPITUI_DEBUG"):
+    except BaseException as exc:  # the last line of defence: never a traceback for a user
+        # A Rust panic in polars is a BaseException; KeyboardInterrupt/SystemExit are not ours.
+        if isinstance(exc, KeyboardInterrupt | SystemExit) or os.environ.get("KPITUI_DEBUG"):
             raise
         print(
             f"kpitui: unexpected error: {type(exc).__name__}: {exc}\n"

@@ -672,3 +672,24 @@ def test_undecodable_header_line(dataset):
     snap = build_snapshot([str(folder)])
     (finding,) = snap.findings
     assert (finding.line, finding.col) == (1, 27)
+
+
+def test_a_polars_panic_on_a_lone_quote_is_a_finding(dataset):
+    # Found by fuzzing: polars' typed float parser panics (a Rust panic, a BaseException)
+    # on a lone '"' at the end of the file; the careful path reports the line instead.
+    folder = dataset({"defs.toml": DEFS, "obs.csv": FUZZ_HEADER + b'2-,\t,1,,,"'})
+    snap = build_snapshot([str(folder)])
+    _assert_sane(snap)
+    assert [f.format() for f in snap.findings if f.is_error] == [
+        f"{folder / 'obs.csv'}:2: error: malformed CSV: unexpected end of data"
+    ]
+
+
+def test_a_row_with_only_a_zero_denominator_is_reported_not_a_crash(dataset):
+    # Found by fuzzing: the denominator-0 warning quoted the empty period (None).
+    folder = dataset({"defs.toml": DEFS, "obs.csv": FUZZ_HEADER + b",,,,,0"})
+    snap = build_snapshot([str(folder)])
+    _assert_sane(snap)
+    messages = [f.format() for f in snap.findings]
+    assert f"{folder / 'obs.csv'}:2: error: column 'indicator' is empty" in messages
+    assert f"{folder / 'obs.csv'}:2: warning: '' at '' : denominator is 0" in messages

@@ -56,7 +56,7 @@ class PartialCache:
             return None
         try:
             return pl.read_parquet(name)
-        except (OSError, pl.exceptions.PolarsError):
+        except (OSError, pl.exceptions.PolarsError, pl.exceptions.PanicException):
             with contextlib.suppress(OSError):
                 name.unlink()
             return None

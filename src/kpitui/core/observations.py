@@ -66,6 +66,13 @@ class ReadError(Exception):
         self.finding = finding
 
 
+POLARS_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+READ_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError, ReadError)
+"""What reading a data file can raise. A Rust panic in polars (``PanicException``) derives
+from ``BaseException``, not ``Exception``: seen on a lone ``"`` at the end of a file in a
+typed number column. Every call that reads data files catches all of these."""
+
+
 # --------------------------------------------------------------------------- the header
 
 
@@ -511,7 +518,7 @@ def check_file(path: str, file_index: int, opts: CsvOptions, known: KnownIds) ->
         lf = scan(path, file_index, opts, layout, typed=False, keep_text=True)
         try:
             frame = lf.collect()
-        except (pl.exceptions.PolarsError, OSError) as exc:
+        except POLARS_FAILURES as exc:
             out.findings.append(_structure_error(path, opts, len(layout.names), str(exc)))
             return out
     except ReadError as exc:
@@ -692,7 +699,7 @@ def warning_findings(paths: Mapping[int, str], rows: pl.DataFrame, lines: LineMa
                 fnd.warning(
                     path,
                     lines.line(int(file_index), row),  # type: ignore[arg-type]
-                    f"{quote(ind)} at {quote(ag)} {clean(period)}: {what}",
+                    f"{quote(ind)} at {quote(ag)} {clean(period or '')}: {what}",
                     kind=str(kind),
                     indicator=ind,
                     agency=ag,

@@ -422,7 +422,7 @@ class Loader:
                     path, index, opts, layout, typed=obs.typed_numbers(opts)
                 ).collect()
             return self._refresh(index, path, entry, ctx)
-        except (obs.ReadError, pl.exceptions.PolarsError, OSError):
+        except obs.READ_FAILURES:
             return self._checked(index, path, ctx)
 
     def _checked(self, index: int, path: str, ctx: _Context) -> _CsvEntry:
@@ -477,7 +477,7 @@ class Loader:
                     [e.partial for _, _, e in in_effect if e.partial is not None], ctx.tree
                 )
             agg = finish(raw, ctx.indicators, ctx.tree)
-        except (pl.exceptions.PolarsError, OSError, obs.ReadError):
+        except obs.READ_FAILURES:
             return None
         return agg if _sound(agg) else None
 
@@ -586,7 +586,7 @@ def _try_aggregate(
     """The streaming pass, or None when the data needs the careful path."""
     try:
         agg = aggregate(lf, indicators, tree, spellings)
-    except (pl.exceptions.PolarsError, OSError, obs.ReadError):
+    except obs.READ_FAILURES:
         return None
     return agg if _sound(agg) else None
 

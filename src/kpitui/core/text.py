@@ -58,8 +58,9 @@ def clean_expr(expr: pl.Expr) -> pl.Expr:
 
 
 def quote(value: object, limit: int = 60) -> str:
-    """Quote a value from a data file for a message: cleaned, shortened, in single quotes."""
-    text = clean(str(value))
+    """Quote a value from a data file for a message: cleaned, shortened, in single quotes
+    (an empty cell, None, is ``''``)."""
+    text = clean("" if value is None else str(value))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"'{text}'"

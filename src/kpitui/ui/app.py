@@ -130,7 +130,9 @@ class KpiApp(App[int]):
             with self._load_lock:
                 preload, self._preload = self._preload, None
                 snapshot = preload.result() if preload else self.loader.load()
-        except Exception as exc:  # a loader bug must never cost the last good figures
+        except BaseException as exc:  # a loader bug (or a polars panic) must not cost the figures
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
             self.post_message(LoadFailed(f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(SnapshotLoaded(snapshot, changed))

@@ -330,7 +330,7 @@ def _changed_rows(old: pl.DataFrame, new: pl.DataFrame) -> list[int] | None:
         return None
     try:
         return (old.hash_rows() != new.hash_rows()).arg_true().to_list()
-    except pl.exceptions.PolarsError:
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
         return None
 
 
