@@ -34,6 +34,10 @@ class Finding:
     """The indicator the finding is about, when there is one."""
     kind: str = ""
     """A stable machine name of the check, e.g. ``num_gt_den``; used to group findings."""
+    place: str = ""
+    """Where in the file, when a line number does not say it: a workbook cell
+    (``BC thang!D14``), a parquet row (``row 88``) or a table row's key
+    (``[dd_kich_hoat,ba_ria,2023-08]``). Replaces ``line:col`` in :meth:`location`."""
 
     @property
     def is_error(self) -> bool:
@@ -41,6 +45,9 @@ class Finding:
 
     def location(self) -> str:
         loc = clean(self.path)  # a file name can hold an escape sequence too
+        if self.place:
+            sep = "" if self.place.startswith("[") else ":"
+            return f"{loc}{sep}{clean(self.place)}"
         if self.line:
             loc += f":{self.line}"
             if self.col:
@@ -50,8 +57,8 @@ class Finding:
     def format(self) -> str:
         return f"{self.location()}: {self.severity.value}: {self.message}"
 
-    def sort_key(self) -> tuple[str, int, int, int, str]:
-        return (self.path, self.line, self.col, 0 if self.is_error else 1, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, int, str]:
+        return (self.path, self.line, self.col, self.place, 0 if self.is_error else 1, self.message)
 
     def __str__(self) -> str:
         return self.format()
@@ -66,8 +73,9 @@ def error(
     agency: str | None = None,
     indicator: str | None = None,
     kind: str = "",
+    place: str = "",
 ) -> Finding:
-    return Finding(path, line, Severity.ERROR, message, col, agency, indicator, kind)
+    return Finding(path, line, Severity.ERROR, message, col, agency, indicator, kind, place)
 
 
 def warning(
@@ -79,8 +87,9 @@ def warning(
     agency: str | None = None,
     indicator: str | None = None,
     kind: str = "",
+    place: str = "",
 ) -> Finding:
-    return Finding(path, line, Severity.WARNING, message, col, agency, indicator, kind)
+    return Finding(path, line, Severity.WARNING, message, col, agency, indicator, kind, place)
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
