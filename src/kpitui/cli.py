@@ -147,7 +147,7 @@ def _paths(given: Sequence[str]) -> list[str]:
 
 
 def _load(paths: Sequence[str]) -> Snapshot:
-    from kpitui.core.snapshot import build_snapshot
+    from kpitui.core.load.loader import build_snapshot
 
     return build_snapshot(paths)
 
@@ -264,7 +264,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         )
         return cmd_show(show_args)
     from kpitui.core.cache import PartialCache, default_dir
-    from kpitui.core.snapshot import Preload
+    from kpitui.core.load.loader import Preload
 
     preload = Preload(paths, PartialCache(default_dir()))  # reads while the UI is imported
     from kpitui.ui.app import run

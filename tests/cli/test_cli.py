@@ -87,8 +87,8 @@ ERROR_CASES = {
         "@/obs.csv:3: error: column 'value': 'nan' is not a finite number",
     ],
     "bad_period": [
-        "@/obs.csv:3: error: column 'period': '2023-13' is not a period"
-        " (YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD)"
+        "@/obs.csv:3: error: column 'period': '2023-13' is not a period;"
+        " write it as YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD"
     ],
     "unknown_indicator": ["@/obs.csv:3: error: unknown indicator 'zz'"],
     "unknown_agency": ["@/obs.csv:3: error: unknown agency 'w'"],
@@ -188,7 +188,7 @@ def test_check_of_something_that_is_not_data(tmp_path, capsys):
     other.write_text("hello")
     code, out, _ = run(capsys, "check", str(other))
     assert code == 1
-    assert f"{other}: error: not a .toml or .csv file" in out
+    assert f"{other}: error: not a data file (.toml, .csv, .parquet, .xlsx, .ods)" in out
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from kpitui import cli
 from kpitui.core import views
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 REPO = Path(__file__).resolve().parents[2]
 

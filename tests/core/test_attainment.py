@@ -7,7 +7,7 @@ import pytest
 
 from kpitui.core import views
 from kpitui.core.attainment import attainment, status, with_attainment
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 HEADER = "indicator,agency,period,value,numerator,denominator,note\n"
 

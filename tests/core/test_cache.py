@@ -12,7 +12,7 @@ from polars.testing import assert_frame_equal
 
 from kpitui.core import views
 from kpitui.core.cache import PartialCache
-from kpitui.core.snapshot import Loader
+from kpitui.core.load.loader import Loader
 
 DEMO = Path(__file__).resolve().parents[2] / "data"
 
@@ -61,5 +61,6 @@ def test_a_broken_cache_entry_is_ignored(tmp_path: Path) -> None:
 
 def test_no_cache_folder_means_no_cache(tmp_path: Path) -> None:
     cache = PartialCache(None)
-    assert cache.get(str(DEMO / "obs-2023-08.csv"), "k") is None
-    cache.put(str(DEMO / "obs-2023-08.csv"), "k", pl.DataFrame({"a": [1]}))
+    stamp = (1, 2, 3)
+    assert cache.get(str(DEMO / "obs-2023-08.csv"), stamp, "k") is None
+    cache.put(str(DEMO / "obs-2023-08.csv"), stamp, "k", pl.DataFrame({"a": [1]}))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kpitui.core.definitions import load_definitions, merge, parse_file
+from kpitui.core.load.loader import build_snapshot
 from kpitui.core.model import Aggregate, Direction
-from kpitui.core.snapshot import build_snapshot
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 

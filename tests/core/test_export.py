@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from kpitui.core import export, views
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 SUMMARY_HEAD = [
     *("indicator", "name", "group", "unit", "period"),

@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 
 from kpitui.core import export, views
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 HOSTILE = {
     "ind_a": '=HYPERLINK("http://evil.example","click")',

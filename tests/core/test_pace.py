@@ -12,7 +12,7 @@ import pytest
 
 from kpitui import cli
 from kpitui.core import views
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 HEADER = "indicator,agency,period,value,numerator,denominator,note\n"
 

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from kpitui.core import views
+from kpitui.core.load.loader import build_snapshot
 from kpitui.core.model import ALL_AGENCIES
-from kpitui.core.snapshot import build_snapshot
 
 # p (province) -> d1, d2 (districts) -> c1, c2 under d1; c3, c4 under d2.
 TREE = """

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from kpitui.core import views
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 DEFS = """
 [[group]]

@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 from kpitui.cli import main
 from kpitui.core import views
 from kpitui.core.definitions import parse_file
-from kpitui.core.snapshot import Loader, Snapshot, build_snapshot
+from kpitui.core.load.loader import Loader, build_snapshot
+from kpitui.core.snapshot import Snapshot
 
 from .ptyutil import DEMO
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import kpitui.ui.app
 from kpitui.core import views
-from kpitui.core.snapshot import Loader, Snapshot
+from kpitui.core.load.loader import Loader
+from kpitui.core.snapshot import Snapshot
 from kpitui.ui.app import KpiApp
 from kpitui.ui.messages import SnapshotLoaded
 from kpitui.ui.watch import Watcher

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitui.core.snapshot import build_snapshot
+from kpitui.core.load.loader import build_snapshot
 
 from .conftest import (
     MARKUP_ID,

@@ -426,7 +426,7 @@ async def test_every_key_is_a_palette_command() -> None:
 async def test_loading_is_announced_before_the_first_snapshot() -> None:
     import threading
 
-    from kpitui.core.snapshot import Loader
+    from kpitui.core.load.loader import Loader
 
     gate = threading.Event()
     original = Loader.load

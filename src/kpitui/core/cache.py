@@ -2,9 +2,11 @@
 
 A monthly report folder changes a file or two a day; re-reading 12 M unchanged rows at every
 start is wasted time. The dashboard stores each large file's statistics (``rollup.partial``:
-about one row per indicator × period × parent agency) as Parquet, keyed by the file's path,
-size, modification time and inode, by the definitions they were computed with and by the
-kpitui version — any change misses the cache. Parquet holds data, never code.
+about one row per indicator × period × parent agency) as Parquet, keyed by the file's path
+and its stamp (modification time, size and inode) *taken before the file was read* — a save
+that lands while the file is being read can never be stored under the new stamp — by the
+definitions they were computed with and by the kpitui version; any change misses the cache.
+Parquet holds data, never code.
 
 Location: ``$XDG_CACHE_HOME/kpitui/partials`` (default ``~/.cache/kpitui/partials``);
 ``KPITUI_NO_CACHE=1`` turns it off. A cache that cannot be written is silently skipped.
@@ -36,22 +38,18 @@ class PartialCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
 
-    def _name(self, path: str, key: object) -> Path | None:
+    def _name(self, path: str, stamp: tuple[int, int, int], key: object) -> Path | None:
         if self.folder is None:
             return None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        ident = repr(
-            (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ino, key, __version__)
-        )
+        ident = repr((os.path.realpath(path), stamp, key, __version__))
         return self.folder / (
             hashlib.sha256(ident.encode("utf-8", "replace")).hexdigest() + ".parquet"
         )
 
-    def get(self, path: str, key: object) -> pl.DataFrame | None:
-        name = self._name(path, key)
+    def get(self, path: str, stamp: tuple[int, int, int], key: object) -> pl.DataFrame | None:
+        """The statistics stored for ``path`` as it was at ``stamp`` (the stamp of the version
+        at hand, taken before it was read), or None."""
+        name = self._name(path, stamp, key)
         if name is None or not name.exists():
             return None
         try:
@@ -61,8 +59,9 @@ class PartialCache:
                 name.unlink()
             return None
 
-    def put(self, path: str, key: object, frame: pl.DataFrame) -> None:
-        name = self._name(path, key)
+    def put(self, path: str, stamp: tuple[int, int, int], key: object, frame: pl.DataFrame) -> None:
+        """Store the statistics of ``path`` as it was at ``stamp`` (taken before reading)."""
+        name = self._name(path, stamp, key)
         if name is None:
             return
         try:

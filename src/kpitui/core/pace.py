@@ -1,4 +1,4 @@
-"""Pace to the deadline, year-end projection and missing reporters (SPEC §4.4).
+"""Pace to the deadline and year-end projection (SPEC §4.4).
 
 A target is due by a deadline D; its target period starts at S = 1 January of D's year.
 Every period stands at its end date; day counts are calendar days.
@@ -9,8 +9,6 @@ Every period stands at its end date; day counts are calendar days.
 * on track: value ≥ expected (≤ for lower-is-better).
 * projection: the least-squares line through every (end date, value) in [S, t], at D; none
   with fewer than two periods.
-* missing reporters: agencies without children that reported the indicator in an earlier
-  period of [S, D] but not in the current one.
 
 Everything is computed from the per-period grid that ``views.table`` builds, with group-by
 aggregations (sums for the least squares), never a Python loop over rows.
@@ -18,29 +16,18 @@ aggregations (sums for the least squares), never a Python loop over rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from kpitui.core.attainment import TOLERANCE
-from kpitui.core.model import Direction
-
-if TYPE_CHECKING:
-    from kpitui.core.model import Definitions
-    from kpitui.core.rollup import Tree
-    from kpitui.core.snapshot import Snapshot
+from kpitui.core.model import Definitions, Direction
 
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def deadline_frame(snap: Snapshot) -> pl.DataFrame:
+def deadline_frame(defs: Definitions) -> pl.DataFrame:
     """indicator -> deadline D, start S, baseline."""
-    return _deadlines(snap.definitions)
-
-
-def _deadlines(defs: Definitions) -> pl.DataFrame:
     rows = []
     for i in defs.indicators:
         d = i.deadline
@@ -64,7 +51,9 @@ def _days(expr: pl.Expr) -> pl.Expr:
 def grid_aggregations() -> list[pl.Expr]:
     """Aggregations over one (indicator, agency)'s periods; the grid has ``value``, ``end``,
     ``order``, ``cur_order``, ``start``, ``deadline``, ``reported``."""
-    in_window = (pl.col("end") >= pl.col("window_start")) & (pl.col("end") <= pl.col("deadline"))
+    # A period is inside the target period when it starts by the deadline: a deadline of 15
+    # December falls inside December, whose figures are then the latest of the period.
+    in_window = (pl.col("end") >= pl.col("window_start")) & (pl.col("start") <= pl.col("deadline"))
     point = in_window & pl.col("value").is_not_null() & (pl.col("order") <= pl.col("cur_order"))
     x = _days(pl.col("end"))
     y = pl.col("value")
@@ -197,134 +186,3 @@ def expected_at(
     if span <= 0:
         return target
     return anchor_value + (target - anchor_value) * min((t - anchor_end).days / span, 1.0)
-
-
-# --------------------------------------------------------------------------- missing reporters
-
-
-def missing_reporters(
-    snap: Snapshot, current: pl.DataFrame, agencies: Sequence[str]
-) -> pl.DataFrame:
-    """(indicator, agency, missing_reporters) for agencies that have children.
-
-    Uses the reporter bitmaps of the streaming pass: for every agency P whose children are
-    leaves, one bit per child and period. Missing = reported in an earlier period of [S, D]
-    (OR of those bitmaps) and not in the current one (AND NOT), counted with popcount, then
-    summed over the agencies P below each requested agency.
-    """
-    tree = snap.tree
-    schema = {"indicator": pl.String, "agency": pl.String, "missing_reporters": pl.UInt32}
-    pairs = []
-    own_leaves = []
-    for a in agencies:
-        if tree.is_leaf(a):
-            continue
-        for node in tree.subtree(a):
-            if any(not tree.has_own_slot(c) for c in tree.children.get(node, ())):
-                pairs.append((node, a))
-            if node != a and tree.is_leaf(node) and tree.has_own_slot(node):
-                own_leaves.append((node, a))
-    windows = deadline_frame(snap).lazy()
-    periods = snap.periods.lazy().select("period", "order", "end")
-    cur = current.lazy().select("indicator", "cur_order")
-    parts: list[pl.LazyFrame] = []
-    if pairs and snap.reporters.height:
-        pair_frame = pl.DataFrame(pairs, schema=["holder", "agency"], orient="row")
-        rep = _in_window(snap.reporters.lazy(), cur, periods, windows)
-        before = pl.col("bits").filter(pl.col("order") < pl.col("cur_order")).bitwise_or()
-        now = pl.col("bits").filter(pl.col("order") == pl.col("cur_order")).bitwise_or()
-        parts.append(
-            rep.group_by("indicator", "holder", "word")
-            .agg(before.alias("before"), now.alias("now"))
-            .with_columns(
-                missing=(pl.col("before").fill_null(0) & ~pl.col("now").fill_null(0))
-                .bitwise_count_ones()
-                .cast(pl.UInt32)
-            )
-            .join(pair_frame.lazy(), on="holder")
-            .select("indicator", "agency", "missing")
-        )
-    if own_leaves:
-        leaf_frame = pl.DataFrame(own_leaves, schema=["leaf", "agency"], orient="row")
-        present = (
-            snap.values.lazy()
-            .filter(pl.col("reported"))
-            .select("indicator", pl.col("agency").alias("leaf"), "period")
-            .join(leaf_frame.lazy(), on="leaf")
-        )
-        rep = _in_window(present, cur, periods, windows)
-        parts.append(
-            rep.group_by("indicator", "leaf", "agency")
-            .agg(
-                (
-                    (pl.col("order") < pl.col("cur_order")).any()
-                    & ~(pl.col("order") == pl.col("cur_order")).any()
-                )
-                .cast(pl.UInt32)
-                .alias("missing")
-            )
-            .select("indicator", "agency", "missing")
-        )
-    if not parts:
-        return pl.DataFrame(schema=schema)
-    return (
-        pl.concat(parts)
-        .group_by("indicator", "agency")
-        .agg(pl.col("missing").sum().cast(pl.UInt32).alias("missing_reporters"))
-        .collect()
-    )
-
-
-def _in_window(
-    lf: pl.LazyFrame, cur: pl.LazyFrame, periods: pl.LazyFrame, windows: pl.LazyFrame
-) -> pl.LazyFrame:
-    """Rows of periods in [S, D] up to each indicator's current period."""
-    return (
-        lf.join(cur, on="indicator")
-        .join(periods, on="period")
-        .join(windows, on="indicator")
-        .filter(
-            (pl.col("end") >= pl.col("window_start"))
-            & (pl.col("end") <= pl.col("deadline"))
-            & (pl.col("order") <= pl.col("cur_order"))
-        )
-    )
-
-
-def missing_reporter_list(
-    defs: Definitions,
-    tree: Tree,
-    periods: pl.DataFrame,
-    reporters: pl.DataFrame,
-    current: pl.DataFrame,
-) -> list[tuple[str, str]]:
-    """(indicator, agency) of every missing reporter, decoded from the bitmaps."""
-    rep = (
-        _in_window(
-            reporters.lazy(),
-            current.lazy().select("indicator", "cur_order"),
-            periods.lazy().select("period", "order", "end"),
-            _deadlines(defs).lazy(),
-        )
-        .group_by("indicator", "holder", "word")
-        .agg(
-            pl.col("bits")
-            .filter(pl.col("order") < pl.col("cur_order"))
-            .bitwise_or()
-            .alias("before"),
-            pl.col("bits").filter(pl.col("order") == pl.col("cur_order")).bitwise_or().alias("now"),
-        )
-        .with_columns(missing=pl.col("before").fill_null(0) & ~pl.col("now").fill_null(0))
-        .filter(pl.col("missing") != 0)
-        .sort("indicator", "holder", "word")
-        .collect()
-    )
-    rows = []
-    for indicator, holder, word, bits in rep.select(
-        "indicator", "holder", "word", "missing"
-    ).iter_rows():
-        leaves = [c for c in tree.children.get(holder, ()) if not tree.has_own_slot(c)]
-        for bit in range(64):
-            if bits >> bit & 1 and word * 64 + bit < len(leaves):
-                rows.append((indicator, leaves[word * 64 + bit]))
-    return rows

@@ -16,7 +16,7 @@ from datetime import date
 
 import polars as pl
 
-_PERIOD = re.compile(r"(\d{4})(?:-(?:Q([1-4])|(\d{2})(?:-(\d{2}))?))?")
+_PERIOD = re.compile(r"([0-9]{4})(?:-(?:Q([1-4])|([0-9]{2})(?:-([0-9]{2}))?))?")
 
 
 def parse_period(text: str) -> tuple[date, date] | None:
@@ -78,3 +78,20 @@ def period_table(periods: Iterable[str]) -> tuple[pl.DataFrame, list[str]]:
 def end_of(text: str) -> date | None:
     parsed = parse_period(text)
     return parsed[1] if parsed else None
+
+
+ACCEPTED_FORMS = "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD"
+"""The period spellings an error message lists."""
+
+
+def canonical(text: str) -> str | None:
+    """The canonical spelling of a period, or None when ``text`` is not a period."""
+    text = text.strip()
+    if not text.isascii():
+        return None
+    return text if parse_period(text) is not None else None
+
+
+def canonical_map(texts: Iterable[str]) -> dict[str, str | None]:
+    """:func:`canonical` of each distinct text (periods are parsed once per spelling)."""
+    return {t: canonical(t) for t in set(texts)}

@@ -263,6 +263,11 @@ def row_value(scale: pl.Expr | None = None) -> pl.Expr:
 # --------------------------------------------------------------------------- the pass
 
 
+EXACT = 2.0**53
+"""Integers from here on cannot all be held exactly by a 64-bit float (a warning)."""
+CONTRADICTION = 0.005
+"""A row's value that differs from scale × numerator / denominator by more than 0.5 %."""
+
 MAX_BITMAP_COLUMNS = 4
 """Up to 4 x 64 leaf children per parent, the bitmaps are columns; wider trees group by word."""
 
@@ -339,56 +344,60 @@ def partial(
     indicators: pl.DataFrame,
     tree: Tree | None,
     spellings: dict[str, str] | None = None,
-    derived: bool = False,
     streaming: bool = True,
 ) -> pl.DataFrame:
-    """The streaming pass over some rows: raw-column statistics per group.
+    """The streaming pass over some rows: statistics per group, in one pass.
 
     Partials of several files combine (:func:`combine`) into the partial of all of them:
-    every statistic is a count, sum, min, max or bitwise OR. With ``derived`` the row values
-    (value, else scale × numerator / denominator) are aggregated too (per-row arithmetic:
-    only needed for sum/mean/min/max indicators reported as numerator/denominator).
+    every statistic is a count, sum, min, max or bitwise OR. Besides the raw sums it counts
+    every problem (``n_bad``, ``n_half``, ``n_none``, ``n_neg``, ``n_over``; unknown ids
+    show as null keys) and every row worth a warning (``n_warn``), so that sound data needs no
+    second pass.
     """
     keys, bit_aggs, _, _ = _plan(tree)
     if tree is not None:
         lf = lf.join(tree.slots(spellings).lazy(), on="agency", how="left")
+    lf = lf.join(indicators.lazy().select("indicator", "scale"), on="indicator", how="left")
+    num, den = pl.col("numerator"), pl.col("denominator")
+    value = row_value()
+    derived = num * pl.col("scale") / den
+    finite = num.is_finite() & den.is_finite()
+    contradiction = (
+        pl.col("value").is_not_null()
+        & (den != 0)
+        & finite
+        & derived.is_finite()
+        & (
+            (pl.col("value") - derived).abs()
+            > CONTRADICTION * pl.max_horizontal(derived.abs(), pl.col("value").abs())
+        )
+    )
+    big = pl.any_horizontal(pl.col(n).abs() >= EXACT for n in ("value", "numerator", "denominator"))
+    warn = ((num > den) & finite) | (den == 0) | contradiction | big
     aggs = [
         pl.len().cast(pl.UInt32).alias("n"),
         *bit_aggs,
         pl.col("value").count().cast(pl.UInt32).alias("v_n"),
-        pl.col("numerator").count().cast(pl.UInt32).alias("n_ratio"),
-        pl.col("numerator").sum().alias("s_num"),
-        pl.col("denominator").sum().alias("s_den"),
-        (pl.col("numerator").is_null() ^ pl.col("denominator").is_null())
-        .sum()
-        .cast(pl.UInt32)
-        .alias("n_half"),
-        (pl.col("value").is_null() & pl.col("numerator").is_null())
-        .sum()
-        .cast(pl.UInt32)
-        .alias("n_none"),
+        num.count().cast(pl.UInt32).alias("n_ratio"),
+        num.sum().alias("s_num"),
+        den.sum().alias("s_den"),
+        (num.is_null() ^ den.is_null()).sum().cast(pl.UInt32).alias("n_half"),
+        (pl.col("value").is_null() & num.is_null()).sum().cast(pl.UInt32).alias("n_none"),
         pl.col("agency").null_count().cast(pl.UInt32).alias("n_no_agency"),
         pl.col("bad").sum().cast(pl.UInt32).alias("n_bad"),
-        ((pl.col("numerator") > pl.col("denominator")) | (pl.col("denominator") == 0))
+        (den < 0).sum().cast(pl.UInt32).alias("n_neg"),
+        pl.any_horizontal(~pl.col(n).is_finite() for n in ("value", "numerator", "denominator"))
+        .fill_null(False)
         .sum()
         .cast(pl.UInt32)
-        .alias("n_warn"),
+        .alias("n_inf"),
+        ((den != 0) & ~derived.is_finite()).sum().cast(pl.UInt32).alias("n_over"),
+        warn.fill_null(False).sum().cast(pl.UInt32).alias("n_warn"),
+        value.sum().alias("s_val"),
+        value.min().alias("mn"),
+        value.max().alias("mx"),
+        value.count().cast(pl.UInt32).alias("n_val"),
     ]
-    if derived:
-        lf = lf.join(indicators.lazy().select("indicator", "scale"), on="indicator", how="left")
-        value = row_value()
-        aggs += [
-            value.sum().alias("s_val"),
-            value.min().alias("mn"),
-            value.max().alias("mx"),
-            value.count().cast(pl.UInt32).alias("n_val"),
-        ]
-    else:
-        aggs += [
-            pl.col("value").sum().alias("s_val"),
-            pl.col("value").min().alias("mn"),
-            pl.col("value").max().alias("mx"),
-        ]
     return lf.group_by(keys).agg(aggs).collect(engine="streaming" if streaming else "in-memory")
 
 
@@ -401,8 +410,19 @@ def combine(parts: Sequence[pl.DataFrame], tree: Tree | None) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame()
     frame = pl.concat(parts, how="vertical_relaxed")
+    return frame.group_by(keys).agg(_merge_stats(frame.columns, keys))
+
+
+def regroup(part: pl.DataFrame, tree: Tree | None) -> pl.DataFrame:
+    """Merge the groups of a partial whose keys now coincide (e.g. two spellings of one
+    period renamed to one canonical period)."""
+    keys, _, _, _ = _plan(tree)
+    return part.group_by(keys).agg(_merge_stats(part.columns, keys))
+
+
+def _merge_stats(columns: Sequence[str], keys: Sequence[str]) -> list[pl.Expr]:
     aggs = []
-    for name in frame.columns:
+    for name in columns:
         if name in keys:
             continue
         if name.startswith("b") and name[1:].isdigit():
@@ -413,22 +433,7 @@ def combine(parts: Sequence[pl.DataFrame], tree: Tree | None) -> pl.DataFrame:
             aggs.append(pl.col(name).max())
         else:
             aggs.append(pl.col(name).sum())
-    return frame.group_by(keys).agg(aggs)
-
-
-def needs_derived(raw: pl.DataFrame, indicators: pl.DataFrame) -> bool:
-    """Whether some leaf group of a sum/mean/min/max indicator has rows without a value."""
-    if not raw.height or "n_val" in raw.columns:
-        return False
-    kinds = raw.join(indicators.select("indicator", "aggregate"), on="indicator", how="left")
-    return (
-        kinds.filter(
-            (pl.col("n") - pl.col("v_n") - pl.col("n_none") > 0)
-            & (pl.col("aggregate") != Aggregate.RATIO.value)
-            & (pl.col("n") > 1)
-        ).height
-        > 0
-    )
+    return aggs
 
 
 def finish(raw: pl.DataFrame, indicators: pl.DataFrame, tree: Tree | None) -> Aggregated:
@@ -436,22 +441,6 @@ def finish(raw: pl.DataFrame, indicators: pl.DataFrame, tree: Tree | None) -> Ag
     _, _, words, wide = _plan(tree)
     if not raw.height:
         return Aggregated.empty()
-    raw = raw.join(indicators.select("indicator", "scale"), on="indicator", how="left")
-    if "n_val" not in raw.columns:
-        # Single rows (own slots) derive their value from numerator/denominator here.
-        derived = (
-            (pl.col("n") == 1)
-            & (pl.col("v_n") == 0)
-            & (pl.col("n_ratio") == 1)
-            & (pl.col("s_den") != 0)
-        )
-        one = pl.col("s_num") * pl.col("scale") / pl.col("s_den")
-        raw = raw.with_columns(
-            n_val=pl.when(derived).then(pl.lit(1, pl.UInt32)).otherwise(pl.col("v_n")),
-            s_val=pl.when(derived).then(one).otherwise(pl.col("s_val")),
-            mn=pl.when(derived).then(one).otherwise(pl.col("mn")),
-            mx=pl.when(derived).then(one).otherwise(pl.col("mx")),
-        )
     return _normalise(raw, indicators, tree, words, wide)
 
 
@@ -462,12 +451,9 @@ def aggregate(
     spellings: dict[str, str] | None = None,
     streaming: bool = True,
 ) -> Aggregated:
-    """One pass over every observation row (see the module docstring); a second one only
-    when :func:`needs_derived`. ``tree`` is None when the data set defines no agencies."""
-    raw = partial(lf, indicators, tree, spellings, streaming=streaming)
-    if needs_derived(raw, indicators):
-        raw = partial(lf, indicators, tree, spellings, derived=True, streaming=streaming)
-    return finish(raw, indicators, tree)
+    """One pass over every observation row (see the module docstring). ``tree`` is None
+    when the data set defines no agencies."""
+    return finish(partial(lf, indicators, tree, spellings, streaming=streaming), indicators, tree)
 
 
 def _normalise(
@@ -499,9 +485,6 @@ def _normalise(
         popcount = pl.sum_horizontal(pl.col(c).fill_null(0).bitwise_count_ones() for c in bit_cols)
     else:
         popcount = pl.lit(0)
-    finite = pl.all_horizontal(
-        pl.col(c).is_finite().fill_null(True) for c in ("s_val", "mn", "mx", "s_num", "s_den")
-    )
     problem = (
         pl.col("ind").is_null()
         | pl.col("slot").is_null()
@@ -509,7 +492,9 @@ def _normalise(
         | (pl.col("n_bad") > 0)
         | (pl.col("n_half") > 0)
         | (pl.col("n_none") > 0)
-        | ~finite
+        | (pl.col("n_neg") > 0)
+        | (pl.col("n_over") > 0)
+        | (pl.col("n_inf") > 0)
     )
     per_group = frame.select(
         problem.sum().alias("problems"),

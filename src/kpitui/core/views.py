@@ -13,7 +13,7 @@ from datetime import date
 
 import polars as pl
 
-from kpitui.core import pace
+from kpitui.core import pace, reporters
 from kpitui.core.attainment import with_attainment
 from kpitui.core.model import ALL_AGENCIES
 from kpitui.core.periods import end_of
@@ -33,7 +33,7 @@ TABLE_SCHEMA = {
 }
 
 
-def _as_of_end(snap: Snapshot, as_of: str | None) -> date | None:
+def _as_of_end(as_of: str | None) -> date | None:
     if as_of is None:
         return None
     return end_of(as_of)
@@ -46,7 +46,8 @@ def series(
     rolled-up values for agencies with children (and roots), file rows for the others."""
     tree = snap.tree
     own = [a for a in agencies if a == ALL_AGENCIES or tree.has_own_slot(a)]
-    leaves = [a for a in agencies if a not in set(own)]
+    own_set = set(own)
+    leaves = [a for a in agencies if a not in own_set]
     parts: list[pl.DataFrame] = []
     rolled = (
         snap.values.lazy()
@@ -73,19 +74,17 @@ def series(
     wanted_raw = leaves + [a for a in own if a in reporting]
     raw = None
     if wanted_raw:
-        spell = {k: v for k, v in snap.spellings.items() if v in set(wanted_raw)}
-        written = list(set(wanted_raw) | set(spell))
+        # The rows in effect hold each agency in its defined spelling (see ``sources.checks``).
         params = snap.indicators.lazy().select("indicator", "scale")
-        raw_lf = (
+        raw = (
             snap.raw.filter(
-                pl.col("indicator").is_in(list(indicators)) & pl.col("agency").is_in(written)
+                pl.col("indicator").is_in(list(indicators)) & pl.col("agency").is_in(wanted_raw)
             )
             .select("indicator", "agency", "period", "value", "numerator", "denominator", "note")
             .join(params, on="indicator", how="inner")
+            .with_columns(value=row_value(), note=clean_expr(pl.col("note")))
+            .drop("scale")
         )
-        if any(k != v for k, v in spell.items()):
-            raw_lf = raw_lf.with_columns(pl.col("agency").replace(spell))
-        raw = raw_lf.with_columns(value=row_value(), note=clean_expr(pl.col("note"))).drop("scale")
     if raw is None:
         parts.append(rolled.with_columns(note=pl.lit(None, pl.String)).collect())
     else:
@@ -138,7 +137,7 @@ def table(
         {"agency": list(agencies), "agency_order": list(range(len(agencies)))},
         schema={"agency": pl.String, "agency_order": pl.UInt32},
     )
-    cutoff = _as_of_end(snap, as_of)
+    cutoff = _as_of_end(as_of)
     ip = snap.indicator_periods.lazy().filter(pl.col("indicator").is_in(ind_ids))
     if cutoff is not None:
         ip = ip.filter(pl.col("end") <= cutoff)
@@ -155,7 +154,7 @@ def table(
         .join(current.lazy(), on="indicator", how="left")
         .filter(pl.col("order").is_null() | (pl.col("order") <= pl.col("cur_order")))
         .join(data.lazy(), on=["indicator", "agency", "period"], how="left")
-        .join(pace.deadline_frame(snap).lazy(), on="indicator", how="left")
+        .join(pace.deadline_frame(snap.definitions).lazy(), on="indicator", how="left")
         .sort("ind_order", "agency_order", "order")
     )
     at_current = pl.col("order") == pl.col("cur_order")
@@ -184,7 +183,9 @@ def table(
         .with_columns(change=pl.col("value") - pl.col("previous_value"))
         .pipe(with_attainment)
     )
-    missing = pace.missing_reporters(snap, current, agencies)
+    missing = reporters.missing_reporters(
+        snap.definitions, snap.tree, snap.values, snap.reporters, snap.periods, current, agencies
+    )
     leaf_frame = pl.DataFrame(
         {"agency": list(agencies), "_leaf": [snap.tree.is_leaf(a) for a in agencies]},
         schema={"agency": pl.String, "_leaf": pl.Boolean},

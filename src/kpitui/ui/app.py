@@ -22,7 +22,8 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 
-from kpitui.core.snapshot import Loader, Preload, Snapshot
+from kpitui.core.load.loader import Loader, Preload
+from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean
 from kpitui.i18n import t
 from kpitui.ui.config import Config, load_config
@@ -281,10 +282,9 @@ def dataset_lang(paths: Sequence[str]) -> str | None:
     Only files that mention ``[dashboard]`` are parsed (the big agency lists are not).
     """
     from kpitui.core.definitions import parse_file
-    from kpitui.core.snapshot import discover
+    from kpitui.core.load.files import discover
 
-    tomls, _, _ = discover(paths)
-    for path in tomls:
+    for path in discover(paths).definitions:
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
