@@ -387,14 +387,16 @@ def _with_first_problems(files: list[FileInfo], findings: list[Finding]) -> list
 
 
 def _resolve(candidates: list[_Candidate], ctx: Context) -> tuple[list[_Candidate], list[Finding]]:
-    """The versions in effect: candidates minus those that repeat rows of older ones."""
-    involved = _involved(candidates, ctx)
-    if not involved:
-        return candidates, []
+    """The versions in effect: candidates minus those that repeat rows of older ones (by
+    modification time, then name); a loser falls back to its last good version, if that one
+    is sound and repeats nothing, else it is left out."""
     chosen = {c.state.path: c for c in candidates}
     findings: list[Finding] = []
     reported: set[str] = set()
     while True:
+        involved = _involved(list(chosen.values()), ctx)
+        if not involved:
+            return list(chosen.values()), findings
         order = sorted(chosen.values(), key=lambda c: (c.version.mtime_ns, c.state.path))
         accepted: list[_Candidate] = []
         rejected: list[tuple[_Candidate, list[_Candidate]]] = []
@@ -416,8 +418,6 @@ def _resolve(candidates: list[_Candidate], ctx: Context) -> tuple[list[_Candidat
                 continue
             accepted.append(c)
             occupied = [combine([*occupied, part], ctx.tree)]
-        if not rejected:
-            return accepted, findings
         for c, rivals in rejected:
             if c.state.path not in reported:
                 reported.add(c.state.path)
