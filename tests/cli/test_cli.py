@@ -99,6 +99,16 @@ ERROR_CASES = {
         "@/obs-2.csv:3: error: duplicate row for 'b' at 'y' '2023-01' (first at @/obs-1.csv:5)"
     ],
     "multiline_note": ["@/obs.csv:5: error: column 'value': cannot read '12a' as a number"],
+    # The bounds of the TOML parser, and a locator that knows multi-line strings.
+    "key_bomb": [
+        "@/defs.toml:25:16: error: not read: a key or table name with more than 8 dotted parts"
+    ],
+    "deep_nesting": [
+        "@/defs.toml:25:24: error: not read: arrays or tables nested more than 16 deep"
+    ],
+    "typo_after_multiline": [
+        "@/defs.toml:29:1: error: agency 'y': unknown key 'parnet' (did you mean 'parent'?)"
+    ],
 }
 
 WARNING_CASES = {
@@ -119,6 +129,9 @@ DEFINITION_CASES = {
     "unknown_group",
     "unknown_parent",
     "cyclic_parent",
+    "key_bomb",
+    "deep_nesting",
+    "typo_after_multiline",
 }
 
 

@@ -412,6 +412,9 @@ def test_load_definitions_reads_files_in_the_order_given(tmp_path):
         ("unknown_group", "defs.toml", 11, 1, "indicator 'b': unknown group 'nope'"),
         ("unknown_parent", "defs.toml", 19, 1, "agency 'x': unknown parent 'q'"),
         ("cyclic_parent", "defs.toml", 29, 1, "agency 'u': cyclic parent: 'u' -> 'v' -> 'u'"),
+        ("key_bomb", "defs.toml", 25, 16, "not read: a key or table name with more than 8"),
+        ("deep_nesting", "defs.toml", 25, 24, "not read: arrays or tables nested more than"),
+        ("typo_after_multiline", "defs.toml", 29, 1, "agency 'y': unknown key 'parnet'"),
     ],
 )
 def test_definition_fixtures(case, file, line, col, message):

@@ -1,7 +1,8 @@
 """TOML definitions -> validated :class:`Definitions`, with findings that name file:line:col.
 
-``tomllib`` gives values but no positions, so a small :class:`Locator` scans the source for
-table headers and ``key =`` lines to put each finding on the line a user has to edit.
+``tomllib`` gives values but no positions, so :class:`~kpitui.core.locator.Locator` scans the
+source for table headers and ``key =`` lines to put each finding on the line a user has to
+edit; the same scan refuses, before parsing, what would make the parser hang.
 
 A file with any error is set aside as a whole (its findings say why); the files that remain
 are merged. A conflict between files (a duplicate id, an unknown group or parent) sets the
@@ -25,6 +26,7 @@ except ModuleNotFoundError:  # pragma: no cover - the fallback for older interpr
 
 from kpitui.core import findings as fnd
 from kpitui.core.findings import Finding
+from kpitui.core.locator import Locator
 from kpitui.core.model import (
     ALL_AGENCIES,
     DEFAULT_WARN,
@@ -51,59 +53,6 @@ ENCODINGS = {
     "utf16": "utf-16",
 }
 MAX_TOML_BYTES = 16 * 1024 * 1024
-
-
-# --------------------------------------------------------------------------- locating keys
-
-
-class Locator:
-    """Finds the line (and column) of tables and keys in a TOML source."""
-
-    _ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
-    _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        # (name, occurrence index, first line, last line) of every header, 1-based lines.
-        self.sections: list[tuple[str, int, int, int]] = []
-        counts: dict[str, int] = {}
-        starts: list[tuple[str, int, int]] = []
-        for number, line in enumerate(self.lines, start=1):
-            m = self._ARRAY.match(line) or self._TABLE.match(line)
-            if m:
-                name = _normal_header(m.group(1))
-                index = counts.get(name, 0)
-                counts[name] = index + 1
-                starts.append((name, index, number))
-        for i, (name, index, first) in enumerate(starts):
-            last = starts[i + 1][2] - 1 if i + 1 < len(starts) else len(self.lines)
-            self.sections.append((name, index, first, last))
-        self._by_key = {(name, index): (first, last) for name, index, first, last in self.sections}
-
-    def section(self, name: str, index: int = 0) -> tuple[int, int]:
-        """(first, last) line of a table; (0, 0) when not found (e.g. an inline table)."""
-        return self._by_key.get((name, index), (0, 0))
-
-    def key(self, name: str, index: int, key: str) -> tuple[int, int]:
-        """(line, col) of ``key =`` in a table ("" = the top level); else the table's header line."""
-        if name:
-            first, last = self.section(name, index)
-            if not first:
-                return 0, 0
-        else:
-            first = 1
-            last = self.sections[0][2] - 1 if self.sections else len(self.lines)
-        pattern = re.compile(r"^(\s*)[\"']?" + re.escape(key) + r"[\"']?\s*=")
-        for number in range(first, last + 1):
-            m = pattern.match(self.lines[number - 1])
-            if m:
-                return number, len(m.group(1)) + 1
-        return (first if name else 0), 0
-
-
-def _normal_header(raw: str) -> str:
-    parts = [p.strip().strip("\"'") for p in raw.split(".")]
-    return ".".join(parts)
 
 
 # --------------------------------------------------------------------------- one file
@@ -304,6 +253,11 @@ def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
             fnd.error(path, line, "bytes that are not valid UTF-8 (TOML files are UTF-8)", col=col)
         )
         return out
+    locator = Locator(text)
+    if locator.excess is not None:
+        line, col, message = locator.excess
+        out.findings.append(fnd.error(path, line, f"not read: {message}", col=col))
+        return out
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -313,8 +267,8 @@ def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
     except (RecursionError, ValueError) as exc:  # pathological nesting
         out.findings.append(fnd.error(path, 0, f"invalid TOML: {exc}"))
         return out
-    out.locator = Locator(text)
-    _validate_document(out, out.locator, doc)
+    out.locator = locator
+    _validate_document(out, locator, doc)
     return out
 
 
