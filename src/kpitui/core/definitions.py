@@ -11,6 +11,7 @@ later file aside, in the order the files were given (folders: by name).
 
 from __future__ import annotations
 
+import graphlib
 import math
 import re
 import unicodedata
@@ -235,7 +236,8 @@ def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
-        out.findings.append(fnd.error(path, 0, f"cannot read file: {exc.strerror or exc}"))
+        reason = clean(exc.strerror or str(exc))  # str(exc) can hold the file name
+        out.findings.append(fnd.error(path, 0, f"cannot read file: {reason}"))
         return out
     if len(data) > MAX_TOML_BYTES:
         out.findings.append(
@@ -511,7 +513,23 @@ def merge(files: Sequence[FileDefinitions]) -> Merged:
 
 
 def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
-    """The first file (in order) that conflicts with the ones before it, and why."""
+    """The first file (in order) that conflicts with the ones before it, or with the whole
+    set, and why."""
+    for check in (_duplicates, _references, _cycles):
+        found = check(files)
+        if found:
+            return found
+    return None
+
+
+def _at(place: tuple[str, int]) -> str:
+    """``path:line`` for a message; the path is cleaned like data (a file name can hold an
+    escape sequence)."""
+    return f"{clean(place[0])}:{place[1]}"
+
+
+def _duplicates(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """A second [dashboard] or [csv], or an id defined twice."""
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     dashboard_at: tuple[str, int] | None = None
     csv_at: tuple[str, int] | None = None
@@ -519,83 +537,88 @@ def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | 
         problems: list[Finding] = []
         if f.dashboard is not None:
             if dashboard_at:
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        f.dashboard_line,
-                        f"a second [dashboard] (the first is at {dashboard_at[0]}:{dashboard_at[1]})",
-                    )
-                )
+                message = f"a second [dashboard] (the first is at {_at(dashboard_at)})"
+                problems.append(fnd.error(f.path, f.dashboard_line, message))
             dashboard_at = dashboard_at or (f.path, f.dashboard_line)
         if f.csv is not None:
             if csv_at:
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        f.csv_line,
-                        f"a second [csv] (the first is at {csv_at[0]}:{csv_at[1]})",
-                    )
-                )
+                message = f"a second [csv] (the first is at {_at(csv_at)})"
+                problems.append(fnd.error(f.path, f.csv_line, message))
             csv_at = csv_at or (f.path, f.csv_line)
-        entries: list[tuple[str, str, int]] = (
-            [("group", g.id, g.line) for g in f.groups]
-            + [("indicator", i.id, i.line) for i in f.indicators]
-            + [("agency", a.id, a.line) for a in f.agencies]
+        entries: list[tuple[tuple[str, str], str, int]] = (
+            [(("group", g.id), f"group id {quote(g.id)}", g.line) for g in f.groups]
+            + [(("indicator", i.id), f"indicator id {quote(i.id)}", i.line) for i in f.indicators]
+            + [(("agency", a.id), f"agency id {quote(a.id)}", a.line) for a in f.agencies]
         )
-        for kind, ident, line in entries:
-            first = seen.get((kind, ident))
+        for key, what, line in entries:
+            first = seen.get(key)
             if first:
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        line,
-                        f"duplicate {kind} id {quote(ident)} (first defined at {first[0]}:{first[1]})",
-                    )
-                )
+                message = f"duplicate {what} (first defined at {_at(first)})"
+                problems.append(fnd.error(f.path, line, message))
             else:
-                seen[(kind, ident)] = (f.path, line)
+                seen[key] = (f.path, line)
         if problems:
             return f.path, problems
-    # References need every file: check them once all ids are known.
-    groups = {ident for (kind, ident) in seen if kind == "group"}
-    agencies = {ident for (kind, ident) in seen if kind == "agency"}
+    return None
+
+
+def _references(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """Ids that name a group or a parent that no file defines."""
+    groups = {g.id for f in files for g in f.groups}
+    agencies = {a.id for f in files for a in f.agencies}
     for f in files:
-        problems = []
+        problems: list[Finding] = []
         for ind in f.indicators:
             if ind.group and ind.group not in groups:
-                line, col = _key_position(f, "indicator", ind.line, "group")
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        line,
-                        f"indicator {quote(ind.id)}: unknown group {quote(ind.group)}",
-                        col=col,
-                    )
-                )
+                message = f"indicator {quote(ind.id)}: unknown group {quote(ind.group)}"
+                problems.append(_at_key(f, "indicator", ind.line, "group", message))
         for ag in f.agencies:
             if ag.parent and ag.parent not in agencies:
-                line, col = _key_position(f, "agency", ag.line, "parent")
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        line,
-                        f"agency {quote(ag.id)}: unknown parent {quote(ag.parent)}",
-                        col=col,
-                    )
-                )
+                message = f"agency {quote(ag.id)}: unknown parent {quote(ag.parent)}"
+                problems.append(_at_key(f, "agency", ag.line, "parent", message))
         if problems:
             return f.path, problems
-    cycle = _find_cycle([a for f in files for a in f.agencies])
-    if cycle:
-        agency = cycle[0]
-        owner = next(f for f in files if f.path == agency.path)
-        line, col = _key_position(owner, "agency", agency.line, "parent")
-        chain = " -> ".join(quote(a.id) for a in cycle) + " -> " + quote(cycle[0].id)
-        return agency.path, [
-            fnd.error(
-                agency.path, line, f"agency {quote(agency.id)}: cyclic parent: {chain}", col=col
-            )
-        ]
+    return None
+
+
+def _at_key(f: FileDefinitions, kind: str, table_line: int, key: str, message: str) -> Finding:
+    """An error at ``key`` of the table of ``f`` that starts at ``table_line``."""
+    line, col = _key_position(f, kind, table_line, key)
+    return fnd.error(f.path, line, message, col=col)
+
+
+def _cycles(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """An agency that is its own ancestor."""
+    agencies = [a for f in files for a in f.agencies]
+    for key in ("parent",):
+        cycle = _find_cycle(agencies, key)
+        if cycle:
+            agency = cycle[0]
+            owner = next(f for f in files if f.path == agency.path)
+            chain = " -> ".join(quote(a.id) for a in [*cycle, agency])
+            message = f"agency {quote(agency.id)}: cyclic {key}: {chain}"
+            return agency.path, [_at_key(owner, "agency", agency.line, key, message)]
+    return None
+
+
+def _find_cycle(agencies: Sequence[Agency], key: str) -> list[Agency] | None:
+    """Agencies on a cycle of ``key`` links (``parent`` or ``successor``), starting from the
+    first one defined and following the links; None without a cycle."""
+    by_id = {a.id: a for a in agencies}
+    links: dict[str, str] = {}
+    for a in agencies:
+        target = getattr(a, key)
+        if target in by_id:
+            links[a.id] = target
+    try:
+        graphlib.TopologicalSorter({a: (b,) for a, b in links.items()}).prepare()
+    except graphlib.CycleError as exc:
+        on_cycle = set(exc.args[1])
+        start = next(a.id for a in agencies if a.id in on_cycle)
+        ids = [start]
+        while (nxt := links[ids[-1]]) != start:
+            ids.append(nxt)
+        return [by_id[i] for i in ids]
     return None
 
 
@@ -607,23 +630,6 @@ def _key_position(f: FileDefinitions, kind: str, table_line: int, key: str) -> t
                 line, col = f.locator.key(name, index, key)
                 return (line, col) if line else (table_line, 0)
     return table_line, 0
-
-
-def _find_cycle(agencies: Sequence[Agency]) -> list[Agency] | None:
-    by_id = {a.id: a for a in agencies}
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for start in agencies:
-        path: list[Agency] = []
-        node: Agency | None = start
-        while node is not None and state.get(node.id) != 2:
-            if state.get(node.id) == 1:
-                return path[path.index(node) :]
-            state[node.id] = 1
-            path.append(node)
-            node = by_id.get(node.parent) if node.parent else None
-        for a in path:
-            state[a.id] = 2
-    return None
 
 
 def load_definitions(paths: Sequence[str]) -> Merged:
