@@ -99,7 +99,28 @@ ERROR_CASES = {
         "@/obs-2.csv:3: error: duplicate row for 'b' at 'y' '2023-01' (first at @/obs-1.csv:5)"
     ],
     "multiline_note": ["@/obs.csv:5: error: column 'value': cannot read '12a' as a number"],
-    # The bounds of the TOML parser, and a locator that knows multi-line strings.
+    # The reporting calendar (SPEC §9.4, §9.5) and the bounds of the TOML parser.
+    "duplicate_target": [
+        "@/defs.toml:31: error: duplicate target for 'b' at 'x'"
+        " (first defined at tests/data/bad/duplicate_target/defs.toml:26)"
+    ],
+    "unknown_target": ["@/defs.toml:32:1: error: target for 'bb' at 'y': unknown indicator 'bb'"],
+    "successor_without_until": [
+        "@/defs.toml:25:1: error: agency 'y': 'successor' needs 'until',"
+        " the day the agency was dissolved"
+    ],
+    "unknown_successor": ["@/defs.toml:26:1: error: agency 'y': unknown successor 'xx'"],
+    "cyclic_successor": [
+        "@/defs.toml:26:1: error: agency 'y': cyclic successor: 'y' -> 'z' -> 'y'"
+    ],
+    "successor_dissolved_first": [
+        "@/defs.toml:26:1: error: agency 'y': successor 'z' was dissolved on 2024-12-31,"
+        " before 'y' (2025-06-30)"
+    ],
+    "parent_dissolved": [
+        "@/defs.toml:31:1: error: agency 'c': parent 'y' was dissolved on 2025-06-30;"
+        " give 'c' a parent that still exists (or an 'until' of its own)"
+    ],
     "key_bomb": [
         "@/defs.toml:25:16: error: not read: a key or table name with more than 8 dotted parts"
     ],
@@ -129,6 +150,13 @@ DEFINITION_CASES = {
     "unknown_group",
     "unknown_parent",
     "cyclic_parent",
+    "duplicate_target",
+    "unknown_target",
+    "successor_without_until",
+    "unknown_successor",
+    "cyclic_successor",
+    "successor_dissolved_first",
+    "parent_dissolved",
     "key_bomb",
     "deep_nesting",
     "typo_after_multiline",

@@ -53,6 +53,24 @@ CASES: dict[str, list[str | bytes]] = {
         '[[agency]]\nid = "u"\nname = "U"\nparent = "v"\n'
         '[[agency]]\nid = "v"\nname = "V"\nparent = "u"\n'
     ],
+    "successor without until": [AG + 'successor = "p"\n'],
+    "unknown successor": [AG + 'until = 2025-06-30\nsuccessor = "q"\n'],
+    "cyclic successor": [AG + 'until = 2025-06-30\nsuccessor = "p"\n'],
+    "successor dissolved first": [
+        AG + 'until = 2025-06-30\nsuccessor = "q"\n'
+        '[[agency]]\nid = "q"\nname = "Q"\nuntil = 2024-01-01\n'
+    ],
+    "parent dissolved": [
+        AG + 'until = 2025-06-30\n[[agency]]\nid = "c"\nname = "C"\nparent = "p"\n'
+    ],
+    "target: unknown indicator and agency": [
+        AG + '[[target]]\nindicator = "zz"\nagency = "q"\ntarget = 1\n'
+    ],
+    "target: missing and reserved": [IND + '[[target]]\nindicator = "a"\nagency = "*"\n'],
+    "target: duplicate across files": [
+        IND + AG + '[[target]]\nindicator = "a"\nagency = "p"\ntarget = 1\n',
+        '[[target]]\nindicator = "a"\nagency = "p"\ntarget = 2\n',
+    ],
 }
 
 UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066", "\x7f")

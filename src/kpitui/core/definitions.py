@@ -39,6 +39,7 @@ from kpitui.core.model import (
     Direction,
     Group,
     Indicator,
+    Target,
 )
 from kpitui.core.text import clean, has_controls, quote
 
@@ -75,6 +76,7 @@ class FileDefinitions:
     locator: Locator | None = None
     warn_given: set[str] = field(default_factory=set)
     """Indicator ids that set their own ``warn`` (the others take the dashboard's)."""
+    targets: list[Target] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -139,6 +141,16 @@ class _Table:
             self.error(f"{self.label}: '{key}' must not contain control characters", key)
             return None
         return value
+
+    def ref(self, key: str) -> str | None:
+        """An optional id of another table (a parent, a successor): exact like an id, so
+        without control characters; empty means none."""
+        raw = self.data.get(key)
+        value = self.text(key)
+        if value and isinstance(raw, str) and has_controls(raw.strip()):
+            self.error(f"{self.label}: '{key}' must not contain control characters", key)
+            return None
+        return value or None
 
     def number(
         self, key: str, check: Callable[[float], bool] | None = None, rule: str = ""
@@ -224,8 +236,16 @@ INDICATOR_KEYS = (
     "source",
     "description",
 )
-AGENCY_KEYS = ("id", "name", "parent", "kind")
-TOP_KEYS = {"dashboard": dict, "csv": dict, "group": list, "indicator": list, "agency": list}
+AGENCY_KEYS = ("id", "name", "parent", "kind", "until", "successor")
+TARGET_KEYS = ("indicator", "agency", "target", "deadline")
+TOP_KEYS = {
+    "dashboard": dict,
+    "csv": dict,
+    "group": list,
+    "indicator": list,
+    "agency": list,
+    "target": list,
+}
 
 
 def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
@@ -320,7 +340,12 @@ def _validate_document(out: FileDefinitions, loc: Locator, doc: dict[str, Any]) 
         _dashboard(out, _Table(out, loc, "dashboard", 0, doc["dashboard"], "[dashboard]"))
     if isinstance(doc.get("csv"), dict):
         _csv(out, loc, doc["csv"])
-    for kind, handler in (("group", _group), ("indicator", _indicator), ("agency", _agency)):
+    for kind, handler in (
+        ("group", _group),
+        ("indicator", _indicator),
+        ("agency", _agency),
+        ("target", _target),
+    ):
         tables = doc.get(kind)
         if isinstance(tables, list):
             for index, table in enumerate(tables):
@@ -462,9 +487,53 @@ def _agency(out: FileDefinitions, t: _Table) -> None:
         t.error(f"agency id '{ALL_AGENCIES}' is reserved for all agencies together", "id")
         ident = None
     name = t.text("name", required=True)
-    parent = t.text("parent") or None
+    parent = t.ref("parent")
+    until, successor = _ending(t)
     if ident and name:
-        out.agencies.append(Agency(ident, name, parent, t.text("kind"), out.path, t.line_of()[0]))
+        out.agencies.append(
+            Agency(
+                ident,
+                name,
+                parent,
+                t.text("kind"),
+                out.path,
+                t.line_of()[0],
+                until=until,
+                successor=successor,
+            )
+        )
+
+
+def _ending(t: _Table) -> tuple[date | None, str | None]:
+    """``until`` and ``successor`` of an agency (SPEC §9.5); a successor needs an end."""
+    until = t.day("until")
+    successor = t.ref("successor")
+    if successor and "until" not in t.data:
+        t.error(
+            f"{t.label}: 'successor' needs 'until', the day the agency was dissolved", "successor"
+        )
+    return until, successor
+
+
+def _target(out: FileDefinitions, t: _Table) -> None:
+    """A ``[[target]]``: the target of one indicator at one agency (SPEC §9.4)."""
+    names = [t.data.get(k) for k in ("indicator", "agency")]
+    if all(isinstance(n, str) and n for n in names):
+        t.label = f"target for {quote(names[0])} at {quote(names[1])}"
+    t.check_keys(TARGET_KEYS)
+    indicator = t.ident("indicator")
+    agency = t.ident("agency")
+    if agency == ALL_AGENCIES:
+        t.error(
+            f"{t.label}: agency '{ALL_AGENCIES}' is reserved for all agencies together", "agency"
+        )
+        agency = None
+    target = t.number("target")
+    if "target" not in t.data:
+        t.error(f"{t.label}: missing required key 'target'")
+    deadline = t.day("deadline")
+    if indicator and agency and target is not None:
+        out.targets.append(Target(indicator, agency, target, deadline, out.path, t.line_of()[0]))
 
 
 # --------------------------------------------------------------------------- merging
@@ -508,6 +577,7 @@ def merge(files: Sequence[FileDefinitions]) -> Merged:
         groups=tuple(g for f in candidates for g in f.groups),
         indicators=tuple(indicators),
         agencies=tuple(a for f in candidates for a in f.agencies),
+        targets=tuple(t for f in candidates for t in f.targets),
     )
     return Merged(definitions, findings, [f.path for f in candidates])
 
@@ -515,7 +585,7 @@ def merge(files: Sequence[FileDefinitions]) -> Merged:
 def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
     """The first file (in order) that conflicts with the ones before it, or with the whole
     set, and why."""
-    for check in (_duplicates, _references, _cycles):
+    for check in (_duplicates, _references, _cycles, _endings):
         found = check(files)
         if found:
             return found
@@ -529,8 +599,9 @@ def _at(place: tuple[str, int]) -> str:
 
 
 def _duplicates(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
-    """A second [dashboard] or [csv], or an id defined twice."""
-    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    """A second [dashboard] or [csv], an id defined twice, or two targets of one indicator
+    at one agency."""
+    seen: dict[tuple[str, ...], tuple[str, int]] = {}
     dashboard_at: tuple[str, int] | None = None
     csv_at: tuple[str, int] | None = None
     for f in files:
@@ -545,10 +616,18 @@ def _duplicates(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] |
                 message = f"a second [csv] (the first is at {_at(csv_at)})"
                 problems.append(fnd.error(f.path, f.csv_line, message))
             csv_at = csv_at or (f.path, f.csv_line)
-        entries: list[tuple[tuple[str, str], str, int]] = (
+        entries: list[tuple[tuple[str, ...], str, int]] = (
             [(("group", g.id), f"group id {quote(g.id)}", g.line) for g in f.groups]
             + [(("indicator", i.id), f"indicator id {quote(i.id)}", i.line) for i in f.indicators]
             + [(("agency", a.id), f"agency id {quote(a.id)}", a.line) for a in f.agencies]
+            + [
+                (
+                    ("target", t.indicator, t.agency),
+                    f"target for {quote(t.indicator)} at {quote(t.agency)}",
+                    t.line,
+                )
+                for t in f.targets
+            ]
         )
         for key, what, line in entries:
             first = seen.get(key)
@@ -563,8 +642,11 @@ def _duplicates(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] |
 
 
 def _references(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
-    """Ids that name a group or a parent that no file defines."""
+    """Ids that name a group, parent, successor, indicator or agency that no file defines.
+    A target's agency is checked only when the data set defines agencies (else they are the
+    ids of the observations, known only when those are read)."""
     groups = {g.id for f in files for g in f.groups}
+    indicators = {i.id for f in files for i in f.indicators}
     agencies = {a.id for f in files for a in f.agencies}
     for f in files:
         problems: list[Finding] = []
@@ -573,9 +655,18 @@ def _references(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] |
                 message = f"indicator {quote(ind.id)}: unknown group {quote(ind.group)}"
                 problems.append(_at_key(f, "indicator", ind.line, "group", message))
         for ag in f.agencies:
-            if ag.parent and ag.parent not in agencies:
-                message = f"agency {quote(ag.id)}: unknown parent {quote(ag.parent)}"
-                problems.append(_at_key(f, "agency", ag.line, "parent", message))
+            for key, ref in (("parent", ag.parent), ("successor", ag.successor)):
+                if ref and ref not in agencies:
+                    message = f"agency {quote(ag.id)}: unknown {key} {quote(ref)}"
+                    problems.append(_at_key(f, "agency", ag.line, key, message))
+        for t in f.targets:
+            label = f"target for {quote(t.indicator)} at {quote(t.agency)}"
+            if t.indicator not in indicators:
+                message = f"{label}: unknown indicator {quote(t.indicator)}"
+                problems.append(_at_key(f, "target", t.line, "indicator", message))
+            if agencies and t.agency not in agencies:
+                message = f"{label}: unknown agency {quote(t.agency)}"
+                problems.append(_at_key(f, "target", t.line, "agency", message))
         if problems:
             return f.path, problems
     return None
@@ -588,9 +679,9 @@ def _at_key(f: FileDefinitions, kind: str, table_line: int, key: str, message: s
 
 
 def _cycles(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
-    """An agency that is its own ancestor."""
+    """An agency that is its own ancestor, or its own successor."""
     agencies = [a for f in files for a in f.agencies]
-    for key in ("parent",):
+    for key in ("parent", "successor"):
         cycle = _find_cycle(agencies, key)
         if cycle:
             agency = cycle[0]
@@ -619,6 +710,34 @@ def _find_cycle(agencies: Sequence[Agency], key: str) -> list[Agency] | None:
         while (nxt := links[ids[-1]]) != start:
             ids.append(nxt)
         return [by_id[i] for i in ids]
+    return None
+
+
+def _endings(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """Dissolved agencies (SPEC §9.5) that cannot be followed: a successor dissolved before
+    the agency it takes over, or an agency still in place under a dissolved parent (it would
+    be in no tree: neither today's nor a root)."""
+    by_id = {a.id: a for f in files for a in f.agencies}
+    for f in files:
+        problems: list[Finding] = []
+        for ag in f.agencies:
+            nxt = by_id.get(ag.successor) if ag.successor else None
+            if nxt and nxt.until and ag.until and nxt.until < ag.until:
+                message = (
+                    f"agency {quote(ag.id)}: successor {quote(nxt.id)} was dissolved on"
+                    f" {nxt.until}, before {quote(ag.id)} ({ag.until})"
+                )
+                problems.append(_at_key(f, "agency", ag.line, "successor", message))
+            parent = by_id.get(ag.parent) if ag.parent else None
+            if ag.until is None and parent and parent.until:
+                message = (
+                    f"agency {quote(ag.id)}: parent {quote(parent.id)} was dissolved on"
+                    f" {parent.until}; give {quote(ag.id)} a parent that still exists"
+                    " (or an 'until' of its own)"
+                )
+                problems.append(_at_key(f, "agency", ag.line, "parent", message))
+        if problems:
+            return f.path, problems
     return None
 
 
