@@ -159,7 +159,8 @@ def _lang(args: argparse.Namespace, snap: Snapshot | None) -> str:
 
 
 def _check_choices(snap: Snapshot, args: argparse.Namespace) -> None:
-    from kpitui.core.periods import parse_period
+    from kpitui.core.periods import ACCEPTED_FORMS, canonical
+    from kpitui.core.text import quote
 
     ids = [i.id for i in snap.definitions.indicators]
     if getattr(args, "indicator", None) and args.indicator not in ids:
@@ -167,8 +168,11 @@ def _check_choices(snap: Snapshot, args: argparse.Namespace) -> None:
         raise UsageError(f"unknown indicator {args.indicator!r} (known: {shown})")
     if getattr(args, "agency", None) and args.agency not in snap.tree.ids:
         raise UsageError(f"unknown agency {args.agency!r}")
-    if getattr(args, "period", None) and parse_period(args.period) is None:
-        raise UsageError(f"not a period: {args.period!r} (YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD)")
+    if getattr(args, "period", None) is not None:
+        period = canonical(args.period)
+        if period is None:
+            raise UsageError(f"not a period: {quote(args.period)} (accepted: {ACCEPTED_FORMS})")
+        args.period = period  # every spelling of a period selects the same data
 
 
 def _report_errors(snap: Snapshot, lang: str) -> int:

@@ -87,8 +87,10 @@ ERROR_CASES = {
         "@/obs.csv:3: error: column 'value': 'nan' is not a finite number",
     ],
     "bad_period": [
-        "@/obs.csv:3: error: column 'period': '2023-13' is not a period;"
-        " write it as YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD"
+        "@/obs.csv:3: error: column 'period': '2023-13' is not a period (accepted: 2024 or "
+        "Năm 2024; 2024-H1 or 6 tháng đầu năm 2024; 2024-H2 or 6 tháng cuối năm 2024; "
+        "2024-Q2, Quý II/2024, Quý 2/2024 or Q2/2024; 2024-YTD09, 9 tháng 2024 or lũy kế 9 "
+        "tháng 2024; 2024-06, Tháng 6/2024, T6/2024 or 06/2024; 2024-06-30 or 30/06/2024)"
     ],
     "unknown_indicator": ["@/obs.csv:3: error: unknown indicator 'zz'"],
     "unknown_agency": ["@/obs.csv:3: error: unknown agency 'w'"],
@@ -99,6 +101,37 @@ ERROR_CASES = {
         "@/obs-2.csv:3: error: duplicate row for 'b' at 'y' '2023-01' (first at @/obs-1.csv:5)"
     ],
     "multiline_note": ["@/obs.csv:5: error: column 'value': cannot read '12a' as a number"],
+    # The reporting calendar (SPEC §9.4, §9.5) and the bounds of the TOML parser.
+    "duplicate_target": [
+        "@/defs.toml:31: error: duplicate target for 'b' at 'x'"
+        " (first defined at tests/data/bad/duplicate_target/defs.toml:26)"
+    ],
+    "unknown_target": ["@/defs.toml:32:1: error: target for 'bb' at 'y': unknown indicator 'bb'"],
+    "successor_without_until": [
+        "@/defs.toml:25:1: error: agency 'y': 'successor' needs 'until',"
+        " the day the agency was dissolved"
+    ],
+    "unknown_successor": ["@/defs.toml:26:1: error: agency 'y': unknown successor 'xx'"],
+    "cyclic_successor": [
+        "@/defs.toml:26:1: error: agency 'y': cyclic successor: 'y' -> 'z' -> 'y'"
+    ],
+    "successor_dissolved_first": [
+        "@/defs.toml:26:1: error: agency 'y': successor 'z' was dissolved on 2024-12-31,"
+        " before 'y' (2025-06-30)"
+    ],
+    "parent_dissolved": [
+        "@/defs.toml:31:1: error: agency 'c': parent 'y' was dissolved on 2025-06-30;"
+        " give 'c' a parent that still exists (or an 'until' of its own)"
+    ],
+    "key_bomb": [
+        "@/defs.toml:25:16: error: not read: a key or table name with more than 8 dotted parts"
+    ],
+    "deep_nesting": [
+        "@/defs.toml:25:24: error: not read: arrays or tables nested more than 16 deep"
+    ],
+    "typo_after_multiline": [
+        "@/defs.toml:29:1: error: agency 'y': unknown key 'parnet' (did you mean 'parent'?)"
+    ],
 }
 
 WARNING_CASES = {
@@ -119,6 +152,16 @@ DEFINITION_CASES = {
     "unknown_group",
     "unknown_parent",
     "cyclic_parent",
+    "duplicate_target",
+    "unknown_target",
+    "successor_without_until",
+    "unknown_successor",
+    "cyclic_successor",
+    "successor_dissolved_first",
+    "parent_dissolved",
+    "key_bomb",
+    "deep_nesting",
+    "typo_after_multiline",
 }
 
 

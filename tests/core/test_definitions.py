@@ -412,6 +412,16 @@ def test_load_definitions_reads_files_in_the_order_given(tmp_path):
         ("unknown_group", "defs.toml", 11, 1, "indicator 'b': unknown group 'nope'"),
         ("unknown_parent", "defs.toml", 19, 1, "agency 'x': unknown parent 'q'"),
         ("cyclic_parent", "defs.toml", 29, 1, "agency 'u': cyclic parent: 'u' -> 'v' -> 'u'"),
+        ("duplicate_target", "defs.toml", 31, 0, "duplicate target for 'b' at 'x' (first "),
+        ("unknown_target", "defs.toml", 32, 1, "target for 'bb' at 'y': unknown indicator"),
+        ("successor_without_until", "defs.toml", 25, 1, "agency 'y': 'successor' needs 'until'"),
+        ("unknown_successor", "defs.toml", 26, 1, "agency 'y': unknown successor 'xx'"),
+        ("cyclic_successor", "defs.toml", 26, 1, "agency 'y': cyclic successor: 'y' -> 'z'"),
+        ("successor_dissolved_first", "defs.toml", 26, 1, "agency 'y': successor 'z' was"),
+        ("parent_dissolved", "defs.toml", 31, 1, "agency 'c': parent 'y' was dissolved"),
+        ("key_bomb", "defs.toml", 25, 16, "not read: a key or table name with more than 8"),
+        ("deep_nesting", "defs.toml", 25, 24, "not read: arrays or tables nested more than"),
+        ("typo_after_multiline", "defs.toml", 29, 1, "agency 'y': unknown key 'parnet'"),
     ],
 )
 def test_definition_fixtures(case, file, line, col, message):

@@ -1,7 +1,8 @@
 """TOML definitions -> validated :class:`Definitions`, with findings that name file:line:col.
 
-``tomllib`` gives values but no positions, so a small :class:`Locator` scans the source for
-table headers and ``key =`` lines to put each finding on the line a user has to edit.
+``tomllib`` gives values but no positions, so :class:`~kpitui.core.locator.Locator` scans the
+source for table headers and ``key =`` lines to put each finding on the line a user has to
+edit; the same scan refuses, before parsing, what would make the parser hang.
 
 A file with any error is set aside as a whole (its findings say why); the files that remain
 are merged. A conflict between files (a duplicate id, an unknown group or parent) sets the
@@ -10,6 +11,7 @@ later file aside, in the order the files were given (folders: by name).
 
 from __future__ import annotations
 
+import graphlib
 import math
 import re
 import unicodedata
@@ -25,6 +27,7 @@ except ModuleNotFoundError:  # pragma: no cover - the fallback for older interpr
 
 from kpitui.core import findings as fnd
 from kpitui.core.findings import Finding
+from kpitui.core.locator import Locator
 from kpitui.core.model import (
     ALL_AGENCIES,
     DEFAULT_WARN,
@@ -36,6 +39,7 @@ from kpitui.core.model import (
     Direction,
     Group,
     Indicator,
+    Target,
 )
 from kpitui.core.text import clean, has_controls, quote
 
@@ -51,59 +55,6 @@ ENCODINGS = {
     "utf16": "utf-16",
 }
 MAX_TOML_BYTES = 16 * 1024 * 1024
-
-
-# --------------------------------------------------------------------------- locating keys
-
-
-class Locator:
-    """Finds the line (and column) of tables and keys in a TOML source."""
-
-    _ARRAY = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
-    _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        # (name, occurrence index, first line, last line) of every header, 1-based lines.
-        self.sections: list[tuple[str, int, int, int]] = []
-        counts: dict[str, int] = {}
-        starts: list[tuple[str, int, int]] = []
-        for number, line in enumerate(self.lines, start=1):
-            m = self._ARRAY.match(line) or self._TABLE.match(line)
-            if m:
-                name = _normal_header(m.group(1))
-                index = counts.get(name, 0)
-                counts[name] = index + 1
-                starts.append((name, index, number))
-        for i, (name, index, first) in enumerate(starts):
-            last = starts[i + 1][2] - 1 if i + 1 < len(starts) else len(self.lines)
-            self.sections.append((name, index, first, last))
-        self._by_key = {(name, index): (first, last) for name, index, first, last in self.sections}
-
-    def section(self, name: str, index: int = 0) -> tuple[int, int]:
-        """(first, last) line of a table; (0, 0) when not found (e.g. an inline table)."""
-        return self._by_key.get((name, index), (0, 0))
-
-    def key(self, name: str, index: int, key: str) -> tuple[int, int]:
-        """(line, col) of ``key =`` in a table ("" = the top level); else the table's header line."""
-        if name:
-            first, last = self.section(name, index)
-            if not first:
-                return 0, 0
-        else:
-            first = 1
-            last = self.sections[0][2] - 1 if self.sections else len(self.lines)
-        pattern = re.compile(r"^(\s*)[\"']?" + re.escape(key) + r"[\"']?\s*=")
-        for number in range(first, last + 1):
-            m = pattern.match(self.lines[number - 1])
-            if m:
-                return number, len(m.group(1)) + 1
-        return (first if name else 0), 0
-
-
-def _normal_header(raw: str) -> str:
-    parts = [p.strip().strip("\"'") for p in raw.split(".")]
-    return ".".join(parts)
 
 
 # --------------------------------------------------------------------------- one file
@@ -125,6 +76,7 @@ class FileDefinitions:
     locator: Locator | None = None
     warn_given: set[str] = field(default_factory=set)
     """Indicator ids that set their own ``warn`` (the others take the dashboard's)."""
+    targets: list[Target] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -189,6 +141,16 @@ class _Table:
             self.error(f"{self.label}: '{key}' must not contain control characters", key)
             return None
         return value
+
+    def ref(self, key: str) -> str | None:
+        """An optional id of another table (a parent, a successor): exact like an id, so
+        without control characters; empty means none."""
+        raw = self.data.get(key)
+        value = self.text(key)
+        if value and isinstance(raw, str) and has_controls(raw.strip()):
+            self.error(f"{self.label}: '{key}' must not contain control characters", key)
+            return None
+        return value or None
 
     def number(
         self, key: str, check: Callable[[float], bool] | None = None, rule: str = ""
@@ -274,8 +236,16 @@ INDICATOR_KEYS = (
     "source",
     "description",
 )
-AGENCY_KEYS = ("id", "name", "parent", "kind")
-TOP_KEYS = {"dashboard": dict, "csv": dict, "group": list, "indicator": list, "agency": list}
+AGENCY_KEYS = ("id", "name", "parent", "kind", "until", "successor")
+TARGET_KEYS = ("indicator", "agency", "target", "deadline")
+TOP_KEYS = {
+    "dashboard": dict,
+    "csv": dict,
+    "group": list,
+    "indicator": list,
+    "agency": list,
+    "target": list,
+}
 
 
 def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
@@ -286,7 +256,8 @@ def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
             with open(path, "rb") as fh:
                 data = fh.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
-        out.findings.append(fnd.error(path, 0, f"cannot read file: {exc.strerror or exc}"))
+        reason = clean(exc.strerror or str(exc))  # str(exc) can hold the file name
+        out.findings.append(fnd.error(path, 0, f"cannot read file: {reason}"))
         return out
     if len(data) > MAX_TOML_BYTES:
         out.findings.append(
@@ -304,6 +275,11 @@ def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
             fnd.error(path, line, "bytes that are not valid UTF-8 (TOML files are UTF-8)", col=col)
         )
         return out
+    locator = Locator(text)
+    if locator.excess is not None:
+        line, col, message = locator.excess
+        out.findings.append(fnd.error(path, line, f"not read: {message}", col=col))
+        return out
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -313,8 +289,8 @@ def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
     except (RecursionError, ValueError) as exc:  # pathological nesting
         out.findings.append(fnd.error(path, 0, f"invalid TOML: {exc}"))
         return out
-    out.locator = Locator(text)
-    _validate_document(out, out.locator, doc)
+    out.locator = locator
+    _validate_document(out, locator, doc)
     return out
 
 
@@ -364,7 +340,12 @@ def _validate_document(out: FileDefinitions, loc: Locator, doc: dict[str, Any]) 
         _dashboard(out, _Table(out, loc, "dashboard", 0, doc["dashboard"], "[dashboard]"))
     if isinstance(doc.get("csv"), dict):
         _csv(out, loc, doc["csv"])
-    for kind, handler in (("group", _group), ("indicator", _indicator), ("agency", _agency)):
+    for kind, handler in (
+        ("group", _group),
+        ("indicator", _indicator),
+        ("agency", _agency),
+        ("target", _target),
+    ):
         tables = doc.get(kind)
         if isinstance(tables, list):
             for index, table in enumerate(tables):
@@ -506,9 +487,53 @@ def _agency(out: FileDefinitions, t: _Table) -> None:
         t.error(f"agency id '{ALL_AGENCIES}' is reserved for all agencies together", "id")
         ident = None
     name = t.text("name", required=True)
-    parent = t.text("parent") or None
+    parent = t.ref("parent")
+    until, successor = _ending(t)
     if ident and name:
-        out.agencies.append(Agency(ident, name, parent, t.text("kind"), out.path, t.line_of()[0]))
+        out.agencies.append(
+            Agency(
+                ident,
+                name,
+                parent,
+                t.text("kind"),
+                out.path,
+                t.line_of()[0],
+                until=until,
+                successor=successor,
+            )
+        )
+
+
+def _ending(t: _Table) -> tuple[date | None, str | None]:
+    """``until`` and ``successor`` of an agency (SPEC §9.5); a successor needs an end."""
+    until = t.day("until")
+    successor = t.ref("successor")
+    if successor and "until" not in t.data:
+        t.error(
+            f"{t.label}: 'successor' needs 'until', the day the agency was dissolved", "successor"
+        )
+    return until, successor
+
+
+def _target(out: FileDefinitions, t: _Table) -> None:
+    """A ``[[target]]``: the target of one indicator at one agency (SPEC §9.4)."""
+    names = [t.data.get(k) for k in ("indicator", "agency")]
+    if all(isinstance(n, str) and n for n in names):
+        t.label = f"target for {quote(names[0])} at {quote(names[1])}"
+    t.check_keys(TARGET_KEYS)
+    indicator = t.ident("indicator")
+    agency = t.ident("agency")
+    if agency == ALL_AGENCIES:
+        t.error(
+            f"{t.label}: agency '{ALL_AGENCIES}' is reserved for all agencies together", "agency"
+        )
+        agency = None
+    target = t.number("target")
+    if "target" not in t.data:
+        t.error(f"{t.label}: missing required key 'target'")
+    deadline = t.day("deadline")
+    if indicator and agency and target is not None:
+        out.targets.append(Target(indicator, agency, target, deadline, out.path, t.line_of()[0]))
 
 
 # --------------------------------------------------------------------------- merging
@@ -552,96 +577,167 @@ def merge(files: Sequence[FileDefinitions]) -> Merged:
         groups=tuple(g for f in candidates for g in f.groups),
         indicators=tuple(indicators),
         agencies=tuple(a for f in candidates for a in f.agencies),
+        targets=tuple(t for f in candidates for t in f.targets),
     )
     return Merged(definitions, findings, [f.path for f in candidates])
 
 
 def _conflicts(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
-    """The first file (in order) that conflicts with the ones before it, and why."""
-    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    """The first file (in order) that conflicts with the ones before it, or with the whole
+    set, and why."""
+    for check in (_duplicates, _references, _cycles, _endings):
+        found = check(files)
+        if found:
+            return found
+    return None
+
+
+def _at(place: tuple[str, int]) -> str:
+    """``path:line`` for a message; the path is cleaned like data (a file name can hold an
+    escape sequence)."""
+    return f"{clean(place[0])}:{place[1]}"
+
+
+def _duplicates(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """A second [dashboard] or [csv], an id defined twice, or two targets of one indicator
+    at one agency."""
+    seen: dict[tuple[str, ...], tuple[str, int]] = {}
     dashboard_at: tuple[str, int] | None = None
     csv_at: tuple[str, int] | None = None
     for f in files:
         problems: list[Finding] = []
         if f.dashboard is not None:
             if dashboard_at:
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        f.dashboard_line,
-                        f"a second [dashboard] (the first is at {dashboard_at[0]}:{dashboard_at[1]})",
-                    )
-                )
+                message = f"a second [dashboard] (the first is at {_at(dashboard_at)})"
+                problems.append(fnd.error(f.path, f.dashboard_line, message))
             dashboard_at = dashboard_at or (f.path, f.dashboard_line)
         if f.csv is not None:
             if csv_at:
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        f.csv_line,
-                        f"a second [csv] (the first is at {csv_at[0]}:{csv_at[1]})",
-                    )
-                )
+                message = f"a second [csv] (the first is at {_at(csv_at)})"
+                problems.append(fnd.error(f.path, f.csv_line, message))
             csv_at = csv_at or (f.path, f.csv_line)
-        entries: list[tuple[str, str, int]] = (
-            [("group", g.id, g.line) for g in f.groups]
-            + [("indicator", i.id, i.line) for i in f.indicators]
-            + [("agency", a.id, a.line) for a in f.agencies]
-        )
-        for kind, ident, line in entries:
-            first = seen.get((kind, ident))
-            if first:
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        line,
-                        f"duplicate {kind} id {quote(ident)} (first defined at {first[0]}:{first[1]})",
-                    )
+        entries: list[tuple[tuple[str, ...], str, int]] = (
+            [(("group", g.id), f"group id {quote(g.id)}", g.line) for g in f.groups]
+            + [(("indicator", i.id), f"indicator id {quote(i.id)}", i.line) for i in f.indicators]
+            + [(("agency", a.id), f"agency id {quote(a.id)}", a.line) for a in f.agencies]
+            + [
+                (
+                    ("target", t.indicator, t.agency),
+                    f"target for {quote(t.indicator)} at {quote(t.agency)}",
+                    t.line,
                 )
+                for t in f.targets
+            ]
+        )
+        for key, what, line in entries:
+            first = seen.get(key)
+            if first:
+                message = f"duplicate {what} (first defined at {_at(first)})"
+                problems.append(fnd.error(f.path, line, message))
             else:
-                seen[(kind, ident)] = (f.path, line)
+                seen[key] = (f.path, line)
         if problems:
             return f.path, problems
-    # References need every file: check them once all ids are known.
-    groups = {ident for (kind, ident) in seen if kind == "group"}
-    agencies = {ident for (kind, ident) in seen if kind == "agency"}
+    return None
+
+
+def _references(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """Ids that name a group, parent, successor, indicator or agency that no file defines.
+    A target's agency is checked only when the data set defines agencies (else they are the
+    ids of the observations, known only when those are read)."""
+    groups = {g.id for f in files for g in f.groups}
+    indicators = {i.id for f in files for i in f.indicators}
+    agencies = {a.id for f in files for a in f.agencies}
     for f in files:
-        problems = []
+        problems: list[Finding] = []
         for ind in f.indicators:
             if ind.group and ind.group not in groups:
-                line, col = _key_position(f, "indicator", ind.line, "group")
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        line,
-                        f"indicator {quote(ind.id)}: unknown group {quote(ind.group)}",
-                        col=col,
-                    )
-                )
+                message = f"indicator {quote(ind.id)}: unknown group {quote(ind.group)}"
+                problems.append(_at_key(f, "indicator", ind.line, "group", message))
         for ag in f.agencies:
-            if ag.parent and ag.parent not in agencies:
-                line, col = _key_position(f, "agency", ag.line, "parent")
-                problems.append(
-                    fnd.error(
-                        f.path,
-                        line,
-                        f"agency {quote(ag.id)}: unknown parent {quote(ag.parent)}",
-                        col=col,
-                    )
-                )
+            for key, ref in (("parent", ag.parent), ("successor", ag.successor)):
+                if ref and ref not in agencies:
+                    message = f"agency {quote(ag.id)}: unknown {key} {quote(ref)}"
+                    problems.append(_at_key(f, "agency", ag.line, key, message))
+        for t in f.targets:
+            label = f"target for {quote(t.indicator)} at {quote(t.agency)}"
+            if t.indicator not in indicators:
+                message = f"{label}: unknown indicator {quote(t.indicator)}"
+                problems.append(_at_key(f, "target", t.line, "indicator", message))
+            if agencies and t.agency not in agencies:
+                message = f"{label}: unknown agency {quote(t.agency)}"
+                problems.append(_at_key(f, "target", t.line, "agency", message))
         if problems:
             return f.path, problems
-    cycle = _find_cycle([a for f in files for a in f.agencies])
-    if cycle:
-        agency = cycle[0]
-        owner = next(f for f in files if f.path == agency.path)
-        line, col = _key_position(owner, "agency", agency.line, "parent")
-        chain = " -> ".join(quote(a.id) for a in cycle) + " -> " + quote(cycle[0].id)
-        return agency.path, [
-            fnd.error(
-                agency.path, line, f"agency {quote(agency.id)}: cyclic parent: {chain}", col=col
-            )
-        ]
+    return None
+
+
+def _at_key(f: FileDefinitions, kind: str, table_line: int, key: str, message: str) -> Finding:
+    """An error at ``key`` of the table of ``f`` that starts at ``table_line``."""
+    line, col = _key_position(f, kind, table_line, key)
+    return fnd.error(f.path, line, message, col=col)
+
+
+def _cycles(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """An agency that is its own ancestor, or its own successor."""
+    agencies = [a for f in files for a in f.agencies]
+    for key in ("parent", "successor"):
+        cycle = _find_cycle(agencies, key)
+        if cycle:
+            agency = cycle[0]
+            owner = next(f for f in files if f.path == agency.path)
+            chain = " -> ".join(quote(a.id) for a in [*cycle, agency])
+            message = f"agency {quote(agency.id)}: cyclic {key}: {chain}"
+            return agency.path, [_at_key(owner, "agency", agency.line, key, message)]
+    return None
+
+
+def _find_cycle(agencies: Sequence[Agency], key: str) -> list[Agency] | None:
+    """Agencies on a cycle of ``key`` links (``parent`` or ``successor``), starting from the
+    first one defined and following the links; None without a cycle."""
+    by_id = {a.id: a for a in agencies}
+    links: dict[str, str] = {}
+    for a in agencies:
+        target = getattr(a, key)
+        if target in by_id:
+            links[a.id] = target
+    try:
+        graphlib.TopologicalSorter({a: (b,) for a, b in links.items()}).prepare()
+    except graphlib.CycleError as exc:
+        on_cycle = set(exc.args[1])
+        start = next(a.id for a in agencies if a.id in on_cycle)
+        ids = [start]
+        while (nxt := links[ids[-1]]) != start:
+            ids.append(nxt)
+        return [by_id[i] for i in ids]
+    return None
+
+
+def _endings(files: Sequence[FileDefinitions]) -> tuple[str, list[Finding]] | None:
+    """Dissolved agencies (SPEC §9.5) that cannot be followed: a successor dissolved before
+    the agency it takes over, or an agency still in place under a dissolved parent (it would
+    be in no tree: neither today's nor a root)."""
+    by_id = {a.id: a for f in files for a in f.agencies}
+    for f in files:
+        problems: list[Finding] = []
+        for ag in f.agencies:
+            nxt = by_id.get(ag.successor) if ag.successor else None
+            if nxt and nxt.until and ag.until and nxt.until < ag.until:
+                message = (
+                    f"agency {quote(ag.id)}: successor {quote(nxt.id)} was dissolved on"
+                    f" {nxt.until}, before {quote(ag.id)} ({ag.until})"
+                )
+                problems.append(_at_key(f, "agency", ag.line, "successor", message))
+            parent = by_id.get(ag.parent) if ag.parent else None
+            if ag.until is None and parent and parent.until:
+                message = (
+                    f"agency {quote(ag.id)}: parent {quote(parent.id)} was dissolved on"
+                    f" {parent.until}; give {quote(ag.id)} a parent that still exists"
+                    " (or an 'until' of its own)"
+                )
+                problems.append(_at_key(f, "agency", ag.line, "parent", message))
+        if problems:
+            return f.path, problems
     return None
 
 
@@ -653,23 +749,6 @@ def _key_position(f: FileDefinitions, kind: str, table_line: int, key: str) -> t
                 line, col = f.locator.key(name, index, key)
                 return (line, col) if line else (table_line, 0)
     return table_line, 0
-
-
-def _find_cycle(agencies: Sequence[Agency]) -> list[Agency] | None:
-    by_id = {a.id: a for a in agencies}
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for start in agencies:
-        path: list[Agency] = []
-        node: Agency | None = start
-        while node is not None and state.get(node.id) != 2:
-            if state.get(node.id) == 1:
-                return path[path.index(node) :]
-            state[node.id] = 1
-            path.append(node)
-            node = by_id.get(node.parent) if node.parent else None
-        for a in path:
-            state[a.id] = 2
-    return None
 
 
 def load_definitions(paths: Sequence[str]) -> Merged:

@@ -114,6 +114,10 @@ class Agency:
     kind: str | None = None
     path: str = ""
     line: int = 0
+    until: date | None = None
+    """The agency was dissolved at the end of this day (SPEC §9.5); None: it still exists."""
+    successor: str | None = None
+    """The agency its history rolls into after ``until`` (successors chain)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,8 @@ class Definitions:
     groups: tuple[Group, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     agencies: tuple[Agency, ...] = ()
+    targets: tuple[Target, ...] = ()
+    """Targets of one indicator at one agency (SPEC §9.4), in definition order."""
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         for ind in self.indicators:
@@ -137,3 +143,16 @@ class Definitions:
             if g.id == group_id:
                 return g.name
         return group_id or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The target of one indicator at one agency (SPEC §9.4, a ``[[target]]`` table)."""
+
+    indicator: str
+    agency: str
+    target: float
+    deadline: date | None = None
+    """None: the indicator's deadline (its own, else the dashboard's)."""
+    path: str = ""
+    line: int = 0

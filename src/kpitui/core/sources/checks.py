@@ -221,7 +221,7 @@ def _message(
             if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in text)
             else ""
         )
-        return f"column 'period': {quote(text)} is not a period{hint}; write it as {ACCEPTED_FORMS}"
+        return f"column 'period': {quote(text)} is not a period{hint} (accepted: {ACCEPTED_FORMS})"
     if name == "digits":
         return f"column '{column}': {quote(row[column])} has digits that are not ASCII 0-9"
     if name == "unknown_indicator":
