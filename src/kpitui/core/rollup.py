@@ -504,7 +504,7 @@ def _normalise(
     # Duplicates: an own slot holds one row; a parent's leaf group one row per set bit.
     if bit_cols and wide:
         dup = (
-            frame.filter(pl.col("slot").is_not_null())
+            frame.filter(pl.col("slot").is_not_null() & ~pl.col("own"))
             .group_by("indicator", "period", "slot_idx", "word")
             .agg(pl.col("n").sum(), pl.col("b0").first())
         )

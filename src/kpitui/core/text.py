@@ -57,10 +57,18 @@ def clean_expr(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def visible(text: str) -> str:
+    """Invisible format characters (a BOM, a zero-width space...) written as ``<U+FEFF>``:
+    an id that does not match because of one must say so."""
+    if text.isascii():
+        return text
+    return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) == "Cf" else ch for ch in text)
+
+
 def quote(value: object, limit: int = 60) -> str:
-    """Quote a value from a data file for a message: cleaned, shortened, in single quotes
-    (an empty cell, None, is ``''``)."""
-    text = clean("" if value is None else str(value))
+    """Quote a value from a data file for a message: cleaned, invisible characters made
+    visible, shortened, in single quotes (an empty cell, None, is ``''``)."""
+    text = visible(clean("" if value is None else str(value)))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"'{text}'"

@@ -137,13 +137,14 @@ class Loader:
         findings: list[Finding] = list(found.problems) + definitions.findings
         if not defs.indicators and (found.definitions or found.observations):
             where = found.definitions[0] if found.definitions else (self.paths or (".",))[0]
+            broken = sorted({f.path for f in definitions.findings if f.is_error})
+            why = (
+                f"(fix {', '.join(broken)} first)"
+                if broken
+                else "add a .toml file with [[indicator]] tables"
+            )
             findings.append(
-                fnd.error(
-                    where,
-                    0,
-                    "no indicator is defined: add a .toml file with [[indicator]] tables",
-                    kind="no_indicators",
-                )
+                fnd.error(where, 0, f"no indicator is defined: {why}", kind="no_indicators")
             )
         states = self._read(found.observations)
         candidates: list[_Candidate] = []
@@ -470,12 +471,24 @@ class Preload:
     """A first load started in a thread: the dashboard starts it before importing Textual,
     so polars reads the files on one core while the interpreter imports the UI."""
 
-    def __init__(self, paths: Sequence[str], cache: PartialCache | None = None) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        cache: PartialCache | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> None:
         self.loader = Loader(list(paths), in_memory=True, cache=cache)
-        self._result: Snapshot | None = None
+        self._result: Snapshot | None = snapshot
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kpitui-preload", daemon=True)
-        self._thread.start()
+        if snapshot is None:
+            self._thread.start()
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> Preload:
+        """A first load already done (``kpitui export --format svg`` draws the snapshot it
+        has; the data set is not read twice)."""
+        return cls(snapshot.paths, snapshot=snapshot)
 
     def _run(self) -> None:
         try:
@@ -484,7 +497,8 @@ class Preload:
             self._error = exc
 
     def result(self) -> Snapshot:
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         if self._error is not None:
             raise self._error
         assert self._result is not None

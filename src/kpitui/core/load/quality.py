@@ -13,7 +13,7 @@ import polars as pl
 
 from kpitui.core import findings as fnd
 from kpitui.core.findings import Finding
-from kpitui.core.model import Definitions
+from kpitui.core.model import ALL_AGENCIES, Definitions
 from kpitui.core.reporters import missing_reporter_list
 from kpitui.core.rollup import Tree
 from kpitui.core.snapshot import FileInfo
@@ -111,7 +111,9 @@ def non_finite(values: pl.DataFrame, where: str) -> tuple[pl.DataFrame, list[Fin
         fnd.error(
             where,
             0,
-            f"{quote(row['indicator'])} at {quote(row['agency'])} {clean(row['period'] or '')}: "
+            f"{quote(row['indicator'])} at "
+            f"{'all agencies' if row['agency'] == ALL_AGENCIES else quote(row['agency'])} "
+            f"{clean(row['period'] or '')}: "
             "the figures of its agencies add up to a number too large to compute",
             kind="overflow",
             indicator=row["indicator"],

@@ -192,14 +192,17 @@ def _evaluate(version: Version, ctx: Context, cache: PartialCache | None) -> Eva
         rows = _rows(content, lambda: normalised(fast(), ctx.known, periods))
         located = parsed.located
         locate: Locate | None = None
-        if int(part.get_column("n_warn").sum() or 0) and located is not None:
+        if int(part.get_column("n_warn").sum() or 0):
+            # The careful read, filtered lazily: only the rows warned about are collected,
+            # with the text they were written as.
             careful = parsed.careful()
             locate = careful.locate
-            try:
-                warned = warning_rows(normalised(located(), ctx.known, periods), ctx.known)
-                findings += warning_findings(version.path, warned.collect(), careful.locate)
-            except READ_FAILURES:  # pragma: no cover - the same rows were just read
-                pass
+            if careful.frame is not None:
+                try:
+                    warned = warning_rows(normalised(careful.frame, ctx.known, periods), ctx.known)
+                    findings += warning_findings(version.path, warned.collect(), careful.locate)
+                except READ_FAILURES:  # pragma: no cover - the same rows were just read
+                    pass
         return Evaluation(
             tuple(findings),
             True,

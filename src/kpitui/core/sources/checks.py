@@ -102,9 +102,23 @@ def row_findings(
     lf = normalised(lf, known, periods)
     bad_periods = [p for p, c in periods.items() if c is None]
     keys = ["indicator", "agency", "period"]
+    headers = _header_names(opts)
     checks: list[tuple[str, pl.Expr]] = [
-        (f"missing:{name}", pl.col(name).is_null() | (pl.col(name).str.strip_chars() == ""))
-        for name in REQUIRED
+        (
+            "header_line",
+            pl.all_horizontal(
+                pl.col(n)
+                .str.strip_chars()
+                .str.strip_chars_start("\ufeff")
+                .str.to_lowercase()
+                .is_in(headers[n])
+                for n in ("indicator", "agency")
+            ),
+        ),
+        *[
+            (f"missing:{name}", pl.col(name).is_null() | (pl.col(name).str.strip_chars() == ""))
+            for name in REQUIRED
+        ],
     ]
     checks.append(
         (
@@ -152,7 +166,6 @@ def row_findings(
         ]
     )
     out: list[Finding] = []
-    header_names = {n: n for n in ("indicator", "agency", "period")}
     for (name,), group in errors.group_by("_kind", maintain_order=True):
         kind_name = str(name).split(":")[0]
         items = []
@@ -163,7 +176,7 @@ def row_findings(
                 fnd.error(
                     path,
                     line,
-                    _message(str(name), row, opts, locate, header_names),
+                    _message(str(name), row, opts, locate),
                     kind=kind_name,
                     indicator=row["indicator"],
                     agency=row["agency"],
@@ -175,20 +188,26 @@ def row_findings(
     return out
 
 
+def _header_names(opts: CsvOptions) -> dict[str, list[str]]:
+    """Lower-case header names that stand for each column (the canonical name and the
+    ``[csv.columns]`` ones): a row that repeats them is a header line inside the data."""
+    out = {name: [name] for name in ("indicator", "agency", "period")}
+    for header, canonical in opts.column_map.items():
+        if canonical in out:
+            out[canonical].append(header.lower())
+    return out
+
+
 def derived_value(known: Known) -> pl.Expr:
     """scale × numerator / denominator of each row (the indicator's scale)."""
     scale = pl.col("indicator").replace_strict(known.scales, default=1.0, return_dtype=pl.Float64)
     return pl.col("numerator") * scale / pl.col("denominator")
 
 
-def _message(
-    kind: str,
-    row: dict[str, object],
-    opts: CsvOptions,
-    locate: Locate,
-    header_names: dict[str, str],
-) -> str:
+def _message(kind: str, row: dict[str, object], opts: CsvOptions, locate: Locate) -> str:
     name, _, column = kind.partition(":")
+    if name == "header_line":
+        return "a header line inside the data (were two files joined?)"
     if name == "missing":
         return f"column '{column}' is empty"
     if name == "too_long":
@@ -225,10 +244,7 @@ def _message(
     if name == "digits":
         return f"column '{column}': {quote(row[column])} has digits that are not ASCII 0-9"
     if name == "unknown_indicator":
-        text = str(row["indicator"])
-        if text.strip().lstrip("\ufeff").lower() == header_names["indicator"]:
-            return f"unknown indicator {quote(text)}: a header line inside the data (were two files joined?)"
-        return f"unknown indicator {quote(text)}"
+        return f"unknown indicator {quote(row['indicator'])}"
     if name == "unknown_agency":
         return f"unknown agency {quote(row['agency'])}"
     if name == "reserved_agency":
@@ -321,15 +337,18 @@ def _warnings(row: dict[str, object]) -> list[tuple[str, str]]:
         out.append(("den_zero", "denominator is 0"))
     for name in NUMBERS:
         x = row[name]
-        if isinstance(x, float) and math.isfinite(x) and abs(x) >= EXACT:
-            text = str(row.get(f"_text_{name}") or "").strip()
-            if text and text.lstrip("+-").isdigit() and int(text) == int(x):
-                continue  # held exactly after all
+        text = str(row.get(f"_text_{name}") or "").strip().removesuffix("%").strip()
+        digits = text.lstrip("+-").replace(".", "").replace(",", "").replace(" ", "")
+        if isinstance(x, float) and math.isfinite(x) and abs(x) >= EXACT and digits.isdigit():
+            # Only a whole number written out in full can be "rounded silently"; 1e308 is
+            # as exact as it was written.
+            if int(digits) == int(x):
+                continue
             out.append(
                 (
                     "inexact",
-                    f"column '{name}': {quote(text or _number(x))} is too large to be held "
-                    f"exactly (read as {int(x)})",
+                    f"column '{name}': {quote(text)} is too large to be held exactly "
+                    f"(read as {int(x)})",
                 )
             )
     if isinstance(num, float) and isinstance(den, float) and num > den and math.isfinite(num):

@@ -391,6 +391,14 @@ def _structure_error(content: Content, opts: CsvOptions, ncols: int, message: st
         return exc.finding
     except OSError as exc:
         return fnd.error(path, 0, f"cannot read file: {exc.strerror or exc}")
+    lone = _lone_cr_line(text)
+    if lone:
+        return fnd.error(
+            path,
+            lone,
+            "a carriage return (CR) alone in the middle of the file; lines end with LF or CRLF",
+            kind="ragged",
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=opts.delimiter, strict=True)
     line = 1
     try:
@@ -409,8 +417,27 @@ def _structure_error(content: Content, opts: CsvOptions, ncols: int, message: st
         return fnd.error(path, line, f"malformed CSV: {_csv_message(exc)}", kind="ragged")
     except RecursionError:  # pragma: no cover
         pass
-    first = clean(message.strip().splitlines()[0] if message.strip() else "unknown problem")
-    return fnd.error(path, 0, f"cannot read as CSV: {first[:120]}", kind="ragged")
+    # What polars said is an engine's message, not the user's: it goes to the log only.
+    return fnd.error(
+        path, 0, "cannot read as CSV: the structure of its lines is damaged", kind="ragged"
+    )
+
+
+def _lone_cr_line(text: str) -> int:
+    """The line (counted by LF) holding a CR that is not part of a CRLF, outside quotes; 0
+    when there is none or the file has no LF at all (old Mac files are read as such)."""
+    if "\r" not in text or "\n" not in text:
+        return 0
+    quoted = False
+    line = 1
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "\n":
+            line += 1
+        elif ch == "\r" and not quoted and text[i + 1 : i + 2] != "\n":
+            return line
+    return 0
 
 
 def _csv_message(exc: csv.Error) -> str:
