@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 
+from kpitui.core.load.files import is_data_name, observation_kind
+
 NETWORK_FS = {
     "nfs",
     "nfs4",
@@ -33,7 +35,10 @@ NETWORK_FS = {
     "davfs",
     "fuse.davfs2",
 }
-SUFFIXES = (".toml", ".csv")
+INCOMPLETE_WINDOW = 2.0
+"""A file modified this recently that does not look finished (a CSV without its last line
+end, a workbook without its zip directory) is given more time to settle."""
+MIN_POLL, MAX_POLL = 0.1, 3600.0
 
 
 def filesystem_type(path: str, mounts: str = "/proc/mounts") -> str | None:
@@ -59,17 +64,47 @@ def needs_polling(paths: Iterable[str], mounts: str = "/proc/mounts") -> bool:
     return any(filesystem_type(p, mounts) in NETWORK_FS for p in paths)
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
+def _stamp(path: str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def relevant(path: str) -> bool:
-    name = os.path.basename(path)
-    return name.lower().endswith(SUFFIXES) and not name.startswith(".")
+    return is_data_name(os.path.basename(path))
+
+
+def looks_incomplete(path: str, now: float | None = None) -> bool:
+    """A file that was just written and does not look finished: a CSV whose last line has
+    no line end yet, a workbook or parquet file without its closing directory/footer."""
+    try:
+        st = os.stat(path)
+        if st.st_size == 0 or (now or time.time()) - st.st_mtime > INCOMPLETE_WINDOW:
+            return False
+        with open(path, "rb") as fh:
+            fh.seek(max(0, st.st_size - 65536))
+            tail = fh.read()
+    except OSError:
+        return False
+    kind = observation_kind(path)
+    if kind == "csv":
+        return not tail.endswith((b"\n", b"\r"))
+    if kind == "workbook" and path.lower().endswith((".xlsx", ".xlsm", ".ods")):
+        return b"PK\x05\x06" not in tail  # the zip's end of central directory
+    if kind == "parquet":
+        return not tail.endswith(b"PAR1")
+    return False
+
+
+def check_poll(seconds: float) -> float:
+    """A polling interval the watcher can keep (raises ValueError with the reason)."""
+    if not (seconds == seconds) or seconds in (float("inf"), float("-inf")):
+        raise ValueError("--poll must be a number of seconds")
+    if not MIN_POLL <= seconds <= MAX_POLL:
+        raise ValueError(f"--poll must be between {MIN_POLL:g} and {MAX_POLL:g} seconds")
+    return seconds
 
 
 def settle(
@@ -122,8 +157,8 @@ class Watcher:
         path = os.path.abspath(path)
         return relevant(path) and (path in self.files or os.path.dirname(path) in self.dirs)
 
-    def _scan(self) -> dict[str, tuple[int, int] | None]:
-        stamps: dict[str, tuple[int, int] | None] = {}
+    def _scan(self) -> dict[str, tuple[int, int, int] | None]:
+        stamps: dict[str, tuple[int, int, int] | None] = {}
         for folder in self.folders:
             try:
                 names = os.listdir(folder)
@@ -146,12 +181,35 @@ class Watcher:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    @property
+    def alive(self) -> bool:
+        """Whether changes are still being watched (the thread did not die)."""
+        return self._thread is None or self._thread.is_alive() or self._stop.is_set()
+
     def _emit(self, changed: set[str]) -> None:
         settle(changed, self.settle_seconds, stop=self._stop)
+        deadline = time.monotonic() + 10.0
+        while (
+            not self._stop.is_set()
+            and time.monotonic() < deadline
+            and any(looks_incomplete(p) for p in changed)
+        ):
+            settle(changed, max(self.settle_seconds, 0.5), stop=self._stop)
         if self._stop.is_set():
             return
         self._stamps = self._scan()
         self.on_change(changed)
+
+    def _folders_state(self) -> dict[str, int | None]:
+        """The identity (inode) of each watched folder; None when it is missing."""
+        out: dict[str, int | None] = {}
+        for folder in self.folders:
+            try:
+                st = os.stat(folder)
+                out[folder] = st.st_ino if os.path.isdir(folder) else None
+            except OSError:
+                out[folder] = None
+        return out
 
     def _rescan(self) -> None:
         now = self._scan()
@@ -160,6 +218,20 @@ class Watcher:
             self._emit(changed)
 
     def _run(self) -> None:
+        """Watch until stopped; start again when a watched folder vanishes or is replaced
+        (an OS watch dies with its folder), polling quickly while one is missing."""
+        while not self._stop.is_set():
+            folders = self._folders_state()
+            if any(v is None for v in folders.values()):
+                self._rescan()
+                while not self._stop.wait(0.5):
+                    if self._folders_state() != folders:
+                        break
+                self._rescan()
+                continue
+            self._watch(folders)
+
+    def _watch(self, folders: dict[str, int | None]) -> None:
         try:
             from watchfiles import watch
         except ImportError:  # pragma: no cover - watchfiles is a dependency
@@ -189,10 +261,14 @@ class Watcher:
                 elif time.monotonic() - last_rescan >= self.rescan_seconds:
                     self._rescan()
                     last_rescan = time.monotonic()
+                if self._folders_state() != folders:
+                    self._rescan()
+                    return  # a folder vanished or was replaced: watch again
         except (OSError, RuntimeError):
-            # The OS watcher failed (too many watches, a vanished folder): fall back to polling.
-            self._poll_loop()
+            # The OS watcher failed (too many watches, a vanished folder): poll a while.
+            if not self._stop.wait(self.poll_seconds):
+                self._rescan()
 
-    def _poll_loop(self) -> None:
+    def _poll_loop(self) -> None:  # pragma: no cover - without watchfiles
         while not self._stop.wait(self.poll_seconds):
             self._rescan()
