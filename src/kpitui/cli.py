@@ -8,6 +8,7 @@ Heavy modules (polars, textual) are imported only by the command that needs them
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -60,11 +61,22 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _poll_seconds(text: str) -> float:
+    """--poll: a finite number of seconds the watcher can keep (0 would spin a core)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0.1 <= seconds <= 3600):  # also false for nan
+        raise argparse.ArgumentTypeError(f"must be between 0.1 and 3600 seconds, not {text!r}")
+    return seconds
+
+
 def _live_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-watch", action="store_true", help="do not reload when files change")
     p.add_argument(
         "--poll",
-        type=float,
+        type=_poll_seconds,
         metavar="SECONDS",
         help="poll for changes every SECONDS instead of OS events (network file systems)",
     )
@@ -147,9 +159,11 @@ def _paths(given: Sequence[str]) -> list[str]:
 
 
 def _load(paths: Sequence[str]) -> Snapshot:
+    from kpitui import native_stderr
     from kpitui.core.load.loader import build_snapshot
 
-    return build_snapshot(paths)
+    with native_stderr.captured():  # a Rust panic's text is not for the user: it is a finding
+        return build_snapshot(paths)
 
 
 def _lang(args: argparse.Namespace, snap: Snapshot | None) -> str:
@@ -276,6 +290,28 @@ def cmd_tui(args: argparse.Namespace) -> int:
     return run(paths, args, preload)
 
 
+def _closed(stream: object) -> bool:
+    """Whether a standard stream's descriptor is closed (a stream without a descriptor of
+    its own, as under a test harness, is open)."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return False
+    try:
+        os.fstat(fd)
+    except OSError:
+        return True
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit fails no more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parsers = build_parsers()
@@ -284,8 +320,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = argv[1:]
     args = parsers[command].parse_args(argv)
     handler = {"tui": cmd_tui, "check": cmd_check, "export": cmd_export, "show": cmd_show}[command]
+    if sys.stdout is None or _closed(sys.stdout):
+        # `kpitui check >&-`: nowhere to write the result; say so rather than fail later.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+        if command != "export" or getattr(args, "output", None) in (None, "-"):
+            print(
+                "kpitui: error: standard output is closed; nothing can be written", file=sys.stderr
+            )
+            return EXIT_DATA
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()
+        return code
     except UsageError as exc:
         parsers[command].print_usage(sys.stderr)
         print(f"{parsers[command].prog}: error: {exc}", file=sys.stderr)
@@ -294,9 +340,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `kpitui show | head`: the reader went away; that is not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if exc.filename is not None:  # a file's problem, not standard output's
+            raise
+        # `kpitui show > /dev/full`: the output could not be written.
+        _silence_stdout()
+        print(
+            f"kpitui: error: cannot write to standard output: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return EXIT_DATA
     except BaseException as exc:  # the last line of defence: never a traceback for a user
         # A Rust panic in polars is a BaseException; KeyboardInterrupt/SystemExit are not ours.
         if isinstance(exc, KeyboardInterrupt | SystemExit) or os.environ.get("KPITUI_DEBUG"):
