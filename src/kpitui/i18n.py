@@ -133,6 +133,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.reload_failed": ("Không tải lại được: {error}", "Reload failed: {error}"),
     "msg.errors": ("{n} lỗi — nhấn ! để xem", "{n} errors — press ! to see them"),
     "msg.stale": ("đang dùng bản hợp lệ trước", "last good version in effect"),
+    "msg.left_out": ("chưa được tính", "left out"),
+    "msg.also_broken": ("còn: {files}", "also: {files}"),
+    "msg.view_failed": (
+        "Không tính được bảng này: {error}",
+        "Could not compute this view: {error}",
+    ),
+    "msg.file_removed": (
+        "Tệp {path} đã bị xoá hoặc đổi tên: số liệu của nó không còn được tính",
+        "{path} was removed or renamed: its figures no longer count",
+    ),
+    "msg.file_stale": (
+        "Tệp {path} có lỗi ({where}): vẫn dùng bản hợp lệ trước của nó",
+        "{path} has an error ({where}): its last good version stays in effect",
+    ),
+    "msg.file_left_out": (
+        "Tệp {path} có lỗi ({where}): chưa được tính",
+        "{path} has an error ({where}): it is left out",
+    ),
+    "msg.file_back": ("Tệp {path} đã hợp lệ trở lại", "{path} is sound again"),
+    "bar.watch_stopped": ("✗ ngừng theo dõi", "✗ watching stopped"),
     "msg.search_prompt": ("Tìm (không cần dấu)…", "Search (accents optional)…"),
     "msg.first_period": ("Đã ở kỳ đầu tiên.", "Already at the first period."),
     "msg.latest_period": ("Đã ở kỳ mới nhất.", "Already at the latest period."),

@@ -38,7 +38,14 @@ async def ready(pilot, app: KpiApp, timeout: float = 10.0) -> None:  # type: ign
         await pilot.pause(0.05)
         waited += 0.05
     assert app.snapshot is not None, "the data set did not load"
-    await pilot.pause()
+    await settled(pilot, app)
+
+
+async def settled(pilot, app: KpiApp) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the views computed in workers are on screen."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 @pytest.fixture

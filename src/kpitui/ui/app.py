@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -122,6 +122,25 @@ class KpiApp(App[int]):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        self.loader.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        # No key of kpitui uses Alt: an Esc and a key that reach us together (a fast typist,
+        # a laggy SSH link) are read by the terminal parser as Alt+key. They are two keys.
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and event.key.startswith("alt+")
+            and event.character
+            and len(event.character) == 1
+            and event.character.isprintable()
+        ):
+            for key, char in (("escape", "\x1b"), (_key_name(event.character), event.character)):
+                split = events.Key(key, char)
+                split.set_sender(self)
+                await super().on_event(split)
+            return
+        await super().on_event(event)
 
     # -- loading
 
@@ -139,12 +158,35 @@ class KpiApp(App[int]):
         self.post_message(SnapshotLoaded(snapshot, changed))
 
     def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        previous = self.snapshot
         self.snapshot = message.snapshot
+        self._announce(previous, message.snapshot)
         self.reloaded_at = self.clock().strftime("%H:%M:%S")
         periods = message.snapshot.period_list()
         if self.as_of is not None and self.as_of not in periods:
             self.as_of = None
         self.refresh_screens(message.changed)
+
+    def _announce(self, before: Snapshot | None, after: Snapshot) -> None:
+        """Say what changed in the files: removed, broken (set aside) or sound again."""
+        if before is None or after.unavailable:
+            return
+        lang = self.lang
+        for path in after.removed:
+            self.notify(t("msg.file_removed", lang, path=clean(path)), timeout=8, markup=False)
+        old = {f.path: f.state for f in before.files}
+        for info in after.files:
+            was = old.get(info.path)
+            if info.state in ("stale", "error") and was not in ("stale", "error"):
+                key = "msg.file_stale" if info.state == "stale" else "msg.file_left_out"
+                self.notify(
+                    t(key, lang, path=clean(info.path), where=clean(info.line or info.path)),
+                    severity="warning",
+                    timeout=10,
+                    markup=False,
+                )
+            elif info.state == "ok" and was in ("stale", "error"):
+                self.notify(t("msg.file_back", lang, path=clean(info.path)), markup=False)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.notify(
@@ -163,7 +205,7 @@ class KpiApp(App[int]):
     def refresh_screens(self, changed: frozenset[str] = frozenset()) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, TableScreen) and screen.is_mounted:
-                screen.on_data(changed)
+                screen.recompute(changed)
 
     # -- state shown in the header
 
@@ -173,6 +215,8 @@ class KpiApp(App[int]):
             return "loading"
         if not self.watching:
             return "off"
+        if self._watcher is not None and not self._watcher.alive:
+            return "stopped"
         return "paused" if self.paused else "live"
 
     def agency_name(self, agency: str) -> str:
@@ -184,20 +228,35 @@ class KpiApp(App[int]):
         return clean(snap.tree.names.get(agency) or agency)
 
     def error_line(self) -> Content:
-        """One line under the table while data files have problems."""
+        """One line under the table while the data has problems: the first error in full,
+        then every other file whose current version is not in effect."""
         snap = self.snapshot
         if snap is None:
             return Content("")
-        stale = [f.path for f in snap.files if f.state == "stale"]
-        errors = [f for f in snap.findings if f.is_error]
-        if not errors and not stale:
+        lang = self.lang
+        definitions = {f.path for f in snap.files if not f.is_observations}
+        # A broken definitions file first: it is the cause of everything after it.
+        errors = sorted(
+            (f for f in snap.findings if f.is_error),
+            key=lambda f: (f.path not in definitions, f.kind == "no_indicators"),
+        )
+        broken = sorted(snap.broken_files(), key=lambda f: f.is_observations)
+        if not errors and not broken:
             return Content("")
-        first = errors[0].format() if errors else stale[0]
-        text = f"✗ {clean(first)}"
-        if stale:
-            text += f"  [{t('msg.stale', self.lang)}]"
+        first = errors[0] if errors else None
+        text = "✗ " + (clean(first.format()) if first else clean(broken[0].line or broken[0].path))
+        by_path = {f.path: f for f in broken}
+        if first is not None and first.path in by_path:
+            label = "msg.stale" if by_path[first.path].state == "stale" else "msg.left_out"
+            text += f"  [{t(label, lang)}]"
+        others = [f for f in broken if first is None or f.path != first.path]
+        if others:
+            shown = ", ".join(clean(f.line or f.path) for f in others[:4])
+            if len(others) > 4:
+                shown += ", …"
+            text += "  — " + t("msg.also_broken", lang, files=shown)
         if len(errors) > 1:
-            text += f"  — {t('msg.errors', self.lang, n=len(errors))}"
+            text += f"  — {t('msg.errors', lang, n=len(errors))}"
         return Content.styled(text, "bold $error")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -276,6 +335,15 @@ class KpiApp(App[int]):
                 export_screen(self, self.screen, fmt, folder=self.config.export_folder)
 
 
+def _key_name(char: str) -> str:
+    """Textual's key name of a printable character ("a", "A", "slash"...)."""
+    if char.isalnum():
+        return char
+    from textual.keys import _character_to_key
+
+    return _character_to_key(char)
+
+
 def dataset_lang(paths: Sequence[str]) -> str | None:
     """[dashboard].lang of the data set, read before the app starts.
 
@@ -326,7 +394,10 @@ def make_app(
 
 
 def run(paths: Sequence[str], args: argparse.Namespace, preload: Preload | None = None) -> int:
+    from kpitui import native_stderr
+
     config = load_config(args.config)
-    app = make_app(paths, args.lang, not args.no_watch, args.poll, config, preload=preload)
-    code = app.run(mouse=not args.no_mouse)
+    with native_stderr.terminal_apart():  # a Rust panic's text never lands on the screen
+        app = make_app(paths, args.lang, not args.no_watch, args.poll, config, preload=preload)
+        code = app.run(mouse=not args.no_mouse)
     return int(code or 0)

@@ -25,12 +25,13 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def render_svg(snap: Snapshot, args: argparse.Namespace, lang: str) -> bytes:
     """The screen the dashboard would show for these options, as SVG."""
+    from kpitui.core.load.loader import Preload
     from kpitui.ui.app import make_app
     from kpitui.ui.screens.breakdown import BreakdownScreen
     from kpitui.ui.screens.dashboard import IndicatorScreen
 
     size = parse_size(args.size)
-    app = make_app(list(snap.paths), lang, watch=False)
+    app = make_app(list(snap.paths), lang, watch=False, preload=Preload.of(snap))
     result: dict[str, str] = {}
 
     async def pilot_run(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +47,9 @@ def render_svg(snap: Snapshot, args: argparse.Namespace, lang: str) -> bytes:
         elif args.agency:
             await app.push_screen(IndicatorScreen(agency=args.agency))
         app.refresh_screens()
-        await pilot.pause(0.2)
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
         result["svg"] = app.export_screenshot(title=snap.definitions.dashboard.title or "kpitui")
         app.exit(0)
 

@@ -13,18 +13,21 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean, fold, fold_expr
 from kpitui.i18n import status_word, t
 from kpitui.ui.widgets.details import DetailsPanel
 from kpitui.ui.widgets.frame_table import Column, FrameTable
+from kpitui.ui.widgets.search import SearchBox
 from kpitui.ui.widgets.status_bar import FILTER_KEYS, BarState, StatusBar
 
 if TYPE_CHECKING:
@@ -64,8 +67,12 @@ def at_risk() -> pl.Expr:
 class TableScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "key.open", id="screen.open"),
-        Binding("escape,backspace", "back", "key.back", id="screen.back"),
-        Binding("slash", "search", "key.search", id="screen.search"),
+        # Priority: run as the key is read, before the keys that follow it in the same burst
+        # are routed, so '/quang' typed (or pasted) fast searches "quang" and Esc then 'j'
+        # moves the cursor. Disabled while they would take a key from the search box.
+        Binding("escape", "back", "key.back", id="screen.back", priority=True),
+        Binding("backspace", "back", "key.back", show=False, id="screen.back_backspace"),
+        Binding("slash", "search", "key.search", id="screen.search", priority=True),
         Binding("f", "filter", "key.filter", id="screen.filter"),
         Binding("s", "sort", "key.sort", show=False, id="screen.sort"),
         Binding("S", "reverse", "key.reverse", show=False, id="screen.reverse"),
@@ -95,6 +102,8 @@ class TableScreen(Screen[None]):
         self.search_text = ""
         self.sort_index = 0
         self.reverse = False
+        self.focus_key: str | None = None
+        """A row to put the cursor on once the view is computed (a jump from the ! panel)."""
 
     @property
     def kpi(self) -> KpiApp:
@@ -114,8 +123,9 @@ class TableScreen(Screen[None]):
             yield table
             yield DetailsPanel(id="details")
         yield Static(id="errors")
-        search = Input(placeholder=t("msg.search_prompt", self.lang), id="search")
-        yield search
+        yield SearchBox(
+            self.close_search, placeholder=t("msg.search_prompt", self.lang), id="search"
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -123,12 +133,12 @@ class TableScreen(Screen[None]):
         table = self.query_one(FrameTable)
         localize(table, self.lang)
         table.focus()
-        self.query_one("#search", Input).display = False
+        self.query_one(SearchBox).display = False
         if self.kpi.show_details:
             self.query_one(DetailsPanel).add_class("-visible")
         self._place_details()
         if self.kpi.snapshot is not None:
-            self.on_data()
+            self.recompute()
         else:
             # Feedback while the first load runs (seconds on national-scale data).
             table.empty_text = t("msg.loading", self.lang)
@@ -147,7 +157,8 @@ class TableScreen(Screen[None]):
 
     # -- data
 
-    def compute(self, snap: Snapshot) -> pl.DataFrame:
+    def compute(self, snap: Snapshot, as_of: str | None) -> pl.DataFrame:
+        """The full view frame (runs in a worker thread: reads its arguments only)."""
         raise NotImplementedError
 
     def columns(self) -> list[Column]:
@@ -159,20 +170,54 @@ class TableScreen(Screen[None]):
     def crumbs(self) -> list[str]:
         return [t("app.title", self.lang)]
 
-    def on_data(self, changed: frozenset[str] = frozenset()) -> None:
-        """The snapshot or the period changed: recompute the view."""
+    def recompute(self, changed: frozenset[str] = frozenset()) -> None:
+        """The snapshot or the period changed: compute the view again, off the UI thread."""
         snap = self.kpi.snapshot
         if snap is None:
             return
-        old = self.full
-        frame = self.compute(snap)
-        fields = [pl.col(f).fill_null("") for f in self.search_fields() if f in frame.columns]
-        frame = frame.with_columns(
-            _fold=fold_expr(pl.concat_str(fields, separator=" ")) if fields else pl.lit(""),
-            at_risk=at_risk(),
+        self._compute_view(snap, self.kpi.as_of, changed)
+
+    @work(thread=True, exclusive=True, group="view", exit_on_error=False)
+    def _compute_view(self, snap: Snapshot, as_of: str | None, changed: frozenset[str]) -> None:
+        worker = get_current_worker()
+        try:
+            frame = self.compute(snap, as_of)
+            fields = [pl.col(f).fill_null("") for f in self.search_fields() if f in frame.columns]
+            frame = frame.with_columns(
+                _fold=fold_expr(pl.concat_str(fields, separator=" ")) if fields else pl.lit(""),
+                at_risk=at_risk(),
+            )
+        except BaseException as exc:  # an error in a view must never cost the app
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._view_failed, exc)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_view, snap, as_of, frame, changed)
+
+    def _view_failed(self, exc: BaseException) -> None:
+        self.app.log.error("view", self, repr(exc))
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        self.notify(
+            t("msg.view_failed", self.lang, error=clean(first)[:160]),
+            severity="error",
+            timeout=10,
+            markup=False,
         )
+        self.refresh_chrome()
+
+    def _show_view(
+        self, snap: Snapshot, as_of: str | None, frame: pl.DataFrame, changed: frozenset[str]
+    ) -> None:
+        if snap is not self.kpi.snapshot or as_of != self.kpi.as_of or not self.is_mounted:
+            return  # a newer view is on its way
+        old = self.full
         self.full = frame
         self.apply()
+        if self.focus_key is not None:
+            self.query_one(FrameTable).move_to_key(self.focus_key)
+            self.focus_key = None
         if changed and old.height:
             self.query_one(FrameTable).mark_changed(_changed_cells(old, frame, self.key_column))
         if self.kpi.show_details:
@@ -277,20 +322,28 @@ class TableScreen(Screen[None]):
     # -- actions
 
     def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.query_one(SearchBox)
         search.display = True
-        search.value = self.search_text
-        search.focus()
+        search.open(self.search_text)
+        # Focus now, not after a refresh: the keys of the same burst go to the box.
+        self.set_focus(search)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "search":
+        search = self.query_one(SearchBox)
+        if event.input is search and search.display and not search.closing:
             self.search_text = event.value
             self.apply()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            event.input.display = False
-            self.query_one(FrameTable).focus()
+    def close_search(self, keep: bool) -> None:
+        """Enter keeps the search, Esc cancels it; the table has the keys again at once."""
+        search = self.query_one(SearchBox)
+        if keep:
+            self.search_text = search.value
+        else:
+            self.search_text = ""
+        search.display = False
+        self.set_focus(self.query_one(FrameTable))
+        self.apply()
 
     def _can_go_back(self) -> bool:
         filtered = bool(self.search_text or self.status_filter or self.group_filter)
@@ -303,19 +356,22 @@ class TableScreen(Screen[None]):
             self._back_shown = state
             self.refresh_bindings()
 
+    def _searching(self) -> bool:
+        # ``self.focused``, not ``has_focus``: the box has focus from the moment it is given,
+        # before it has processed its Focus event (keys of a burst are routed in between).
+        search = self.query_one(SearchBox)
+        return bool(search.display and self.focused is search)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._searching():
+            # The box takes its keys itself, in their order (Esc closes it, '/' is a '/').
+            return action not in ("back", "search")
         if action == "back":
             # Shown where it does something: below the first screen, or with a filter on.
             return self._can_go_back()
         return True
 
     def action_back(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus:
-            search.value = ""
-            search.display = False
-            self.query_one(FrameTable).focus()
-            return
         if self.search_text or self.status_filter or self.group_filter:
             self.action_clear_filters()
             return
@@ -335,7 +391,7 @@ class TableScreen(Screen[None]):
         self.status_filter = None
         self.group_filter = None
         self.search_text = ""
-        self.query_one("#search", Input).value = ""
+        self.query_one(SearchBox).value = ""
         self.apply()
 
     def action_group(self) -> None:

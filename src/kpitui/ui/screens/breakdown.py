@@ -47,8 +47,8 @@ class BreakdownScreen(TableScreen):
         self.under = parent
         self.show_all = False
 
-    def compute(self, snap: Snapshot) -> pl.DataFrame:
-        frame = views.breakdown(snap, self.indicator, self.under, as_of=self.kpi.as_of)
+    def compute(self, snap: Snapshot, as_of: str | None) -> pl.DataFrame:
+        frame = views.breakdown(snap, self.indicator, self.under, as_of=as_of)
         has_children = [
             bool(snap.tree.children.get(a)) for a in frame.get_column("agency").to_list()
         ]
@@ -124,7 +124,7 @@ class BreakdownScreen(TableScreen):
 
     def action_all_rows(self) -> None:
         self.show_all = not self.show_all
-        self.on_data()
+        self.recompute()
 
 
 def breakdown_columns(lang: str, unit: str) -> list[Column]:

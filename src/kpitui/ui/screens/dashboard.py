@@ -41,8 +41,8 @@ class IndicatorScreen(TableScreen):
         super().__init__()
         self.agency = agency
 
-    def compute(self, snap: Snapshot) -> pl.DataFrame:
-        return views.summary(snap, as_of=self.kpi.as_of, agency=self.agency)
+    def compute(self, snap: Snapshot, as_of: str | None) -> pl.DataFrame:
+        return views.summary(snap, as_of=as_of, agency=self.agency)
 
     def search_fields(self) -> list[str]:
         return ["name", "name_en", "indicator", "group_name", "owner"]

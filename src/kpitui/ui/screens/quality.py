@@ -111,12 +111,7 @@ class QualityScreen(Screen[None]):
         parent = snap.tree.parent.get(agency) if agency in snap.tree.parent else None
         self.app.pop_screen()
         screen = BreakdownScreen(row["indicator"], parent or snap.tree.headline)
-        self.app.push_screen(screen)
         if agency:
-
-            def focus_agency() -> None:
-                screen.show_all = True
-                screen.on_data()
-                screen.query_one(FrameTable).move_to_key(agency)
-
-            self.app.call_after_refresh(focus_agency)
+            screen.show_all = True
+            screen.focus_key = agency
+        self.app.push_screen(screen)

@@ -32,7 +32,7 @@ class BarState:
     latest: str | None
     reloaded: str
     live: str
-    """"live", "paused", "off" or "loading"."""
+    """"live", "paused", "off", "stopped" (the watcher died) or "loading"."""
     pending: int = 0
     active_filter: str | None = None
     details: str = ""
@@ -82,6 +82,7 @@ def render(state: BarState, width: int = 118) -> tuple[Content, Content]:
         "live": t("bar.live", lang),
         "paused": t("bar.paused", lang),
         "off": t("bar.not_watching", lang),
+        "stopped": t("bar.watch_stopped", lang),
         "loading": t("bar.loading", lang),
     }[state.live]
     if state.pending:
