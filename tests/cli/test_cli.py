@@ -439,7 +439,7 @@ def test_export_markdown(data, capsys):
     code, out, _ = run(capsys, "export", str(data), "-f", "md", "-o", "-", "--lang", "vi")
     assert code == 0
     assert out.startswith("# CLI test\n")
-    assert '| ✗ chậm | =HYPERLINK("http://evil","x") | 2023-08 | 39 % | 100 % | 39 % | +14 |' in out
+    assert '| ✗ chậm | =HYPERLINK("http://evil","x") | 2023-08 | 39% | 100% | 39% | +14 |' in out
     assert "| · không chỉ tiêu | +1+2 | 2023-08 | 12,5 người |" in out
 
 
@@ -529,8 +529,8 @@ def test_show_breakdown(data, capsys):
     for line, ident in zip(body, ids, strict=True):
         assert f" {ident} " in line
     assert "Toàn bộ" not in out  # a single root: the province itself
-    assert "Province" in body[0] and "39 %" in body[0] and "390 / 1.000" in body[0]
-    assert "  -District" in body[1] and "58 %" in body[1]
+    assert "Province" in body[0] and "39%" in body[0] and "390 / 1.000" in body[0]
+    assert "  -District" in body[1] and "58%" in body[1]
     assert "    Commune 1" in body[2] and "200 / 400" in body[2] and "@note" in body[2]
 
 
