@@ -1,4 +1,8 @@
-"""Every user-facing string of the dashboard and the report, in Vietnamese and English.
+"""Every user-facing string of kpitui, in Vietnamese and English: the dashboard, `show` and the
+exports a director reads (xlsx, html, md) take their words from this one table.
+
+The status words are the vocabulary of SPEC §10, the same on every surface; the ``short.*``
+forms are the only shortening, for narrow table cells.
 
 The language is chosen by ``--lang``, then the data set's ``[dashboard].lang``, then the
 ``LANG``/``LC_ALL`` environment (``vi_VN.UTF-8`` -> vi), else English.
@@ -13,16 +17,17 @@ LANGS = ("vi", "en")
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (vi, en)
     "app.title": ("Chỉ tiêu", "Indicators"),
+    # the status words (SPEC §10), and their one consistent shortening for narrow cells
     "status.met": ("đạt", "met"),
     "status.near": ("gần đạt", "near"),
     "status.behind": ("chậm", "behind"),
     "status.missing": ("thiếu số liệu", "missing"),
-    "status.no_target": ("không chỉ tiêu", "no target"),
+    "status.no_target": ("không có chỉ tiêu", "no target"),
     "short.met": ("đạt", "met"),
     "short.near": ("gần đạt", "near"),
     "short.behind": ("chậm", "behind"),
-    "short.missing": ("thiếu", "missing"),
-    "short.no_target": ("không MT", "no target"),
+    "short.missing": ("thiếu SL", "missing"),
+    "short.no_target": ("không CT", "no target"),
     "aggregate.ratio": ("tỷ số của tổng", "ratio of sums"),
     "aggregate.sum": ("tổng", "sum"),
     "aggregate.mean": ("trung bình", "mean"),
@@ -44,10 +49,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.pace": ("T.độ", "Pace"),
     "col.missing": ("Thiếu", "Miss"),
     "all_agencies": ("Toàn bộ", "All"),
-    "summary.counts": (
-        "{met} đạt · {near} gần · {behind} chậm · {missing} thiếu",
-        "{met} met · {near} near · {behind} behind · {missing} missing",
-    ),
     "report.errors": (
         "{errors} lỗi trong dữ liệu: các tệp có lỗi bị bỏ qua (chạy `kpitui check` để xem chi tiết)",
         "{errors} errors in the data: files with errors are left out (run `kpitui check` for details)",
@@ -66,7 +67,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "pace.expected": ("kỳ vọng", "expected"),
     "pace.projected": ("dự báo {date}", "projected {date}"),
-    "pace.at_risk": ("có nguy cơ", "at risk"),
     # keys (footer, help, command palette)
     "key.quit": ("Thoát", "Quit"),
     "key.help": ("Trợ giúp", "Help"),
@@ -77,7 +77,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.group": ("Nhóm", "Group"),
     "key.prev_period": ("Kỳ trước", "Previous period"),
     "key.next_period": ("Kỳ sau", "Next period"),
-    "key.latest": ("Kỳ mới nhất", "Latest period"),
     "key.reload": ("Tải lại", "Reload"),
     "key.pause": ("Tạm dừng/tiếp tục", "Pause/resume"),
     "key.export": ("Xuất", "Export"),
@@ -90,12 +89,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "key.all_rows": ("Hiện/ẩn đơn vị chưa báo cáo", "Show/hide agencies without data"),
     "key.filter_status": ("Lọc: {status}", "Filter: {status}"),
     "key.filter_clear": ("Bỏ lọc", "Clear filters"),
-    "key.up": ("Lên", "Up"),
-    "key.down": ("Xuống", "Down"),
-    "key.top": ("Đầu bảng", "Top"),
-    "key.bottom": ("Cuối bảng", "Bottom"),
-    "key.page_up": ("Trang trước", "Page up"),
-    "key.page_down": ("Trang sau", "Page down"),
     "key.palette": ("Bảng lệnh", "Commands"),
     # status bar
     "bar.live": ("● trực tiếp", "● live"),
@@ -107,7 +100,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bar.latest": ("số liệu đến {period}", "data to {period}"),
     "bar.loading": ("đang tải…", "loading…"),
     "bar.at_risk": ("nguy cơ", "at risk"),
-    "bar.filter": ("lọc: {what}", "filter: {what}"),
     "bar.search": ("tìm: {what}", "search: {what}"),
     "bar.sort": ("xếp: {what}", "sort: {what}"),
     "bar.group": ("nhóm: {what}", "group: {what}"),
@@ -138,7 +130,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.latest_period": ("Đã ở kỳ mới nhất.", "Already at the latest period."),
     "msg.loading": ("Đang tải dữ liệu…", "Loading data…"),
     # details
-    "details.definition": ("Định nghĩa", "Definition"),
     "details.owner": ("Phụ trách", "Owner"),
     "details.source": ("Nguồn", "Source"),
     "details.formula": ("Công thức", "Formula"),
@@ -146,24 +137,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "details.deadline": ("Hạn", "Deadline"),
     "details.direction_higher": ("càng cao càng tốt", "higher is better"),
     "details.direction_lower": ("càng thấp càng tốt", "lower is better"),
-    "details.aggregate": ("Cộng dồn", "Roll-up"),
     "details.history": ("Diễn biến", "History"),
     "details.pace": ("Tiến độ", "Pace"),
     "details.missing": ("Chưa báo cáo kỳ này", "Not reported this period"),
     "details.note": ("Ghi chú", "Note"),
-    "details.reported": ("số báo cáo trực tiếp", "reported directly"),
-    "details.rolled_up": ("tổng hợp từ đơn vị cấp dưới", "rolled up from the agencies below"),
     # quality
     "quality.title": ("Chất lượng dữ liệu", "Data quality"),
     "quality.where": ("Vị trí", "Where"),
     "quality.kind": ("Loại", "Kind"),
     "quality.message": ("Nội dung", "Message"),
     "quality.none": ("Không có vấn đề nào.", "No problems found."),
-    "quality.stale_file": ("tệp chưa cập nhật {days} ngày", "file not updated for {days} days"),
-    "quality.missing_reporter": (
-        "{indicator}: {agency} chưa báo cáo kỳ {period}",
-        "{indicator}: {agency} has not reported {period}",
-    ),
     # export dialog
     "export.title": ("Xuất báo cáo", "Export snapshot"),
     "export.format": ("Định dạng", "Format"),
@@ -198,5 +181,6 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def status_word(status: str, lang: str) -> str:
-    return t(f"status.{status}", lang)
+def status_word(status: str, lang: str, short: bool = False) -> str:
+    """The status word of SPEC §10 (``short``: its form for narrow table cells)."""
+    return t(f"short.{status}" if short else f"status.{status}", lang)
