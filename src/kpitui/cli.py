@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 COMMANDS = ("check", "export", "show")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-FORMATS = ("csv", "json", "xlsx", "md", "html", "svg")
 
 DESCRIPTION = """\
 kpitui: a live terminal monitor of KPI targets (e.g. digital-transformation indicators).
@@ -101,8 +100,10 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         ),
     )
     _common(export)
+    from kpitui.core.formats import NAMES
+
     export.add_argument(
-        "--format", "-f", choices=FORMATS, default="csv", help="file format (default: csv)"
+        "--format", "-f", choices=NAMES, default="csv", help="file format (default: csv)"
     )
     export.add_argument(
         "--output",
@@ -153,7 +154,7 @@ def _load(paths: Sequence[str]) -> Snapshot:
 
 
 def _lang(args: argparse.Namespace, snap: Snapshot | None) -> str:
-    from kpitui.i18n import detect_lang
+    from kpitui.core.i18n import detect_lang
 
     return detect_lang(args.lang, snap.definitions.dashboard.lang if snap else None)
 
@@ -173,7 +174,7 @@ def _check_choices(snap: Snapshot, args: argparse.Namespace) -> None:
 
 def _report_errors(snap: Snapshot, lang: str) -> int:
     if snap.errors:
-        from kpitui.i18n import t
+        from kpitui.core.i18n import t
 
         key = "report.error" if snap.errors == 1 else "report.errors"
         print(f"kpitui: {t(key, lang, errors=snap.errors)}", file=sys.stderr)
@@ -221,36 +222,42 @@ def cmd_show(args: argparse.Namespace) -> int:
     return _report_errors(snap, lang)
 
 
+def _view_name(args: argparse.Namespace) -> str:
+    return "breakdown" if args.indicator else "agency" if args.agency else "summary"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kpitui.core import export
+    from kpitui.core.text import clean
 
     snap = _load(_paths(args.paths))
     _check_choices(snap, args)
     lang = _lang(args, snap)
-    view, frame = _view(snap, args)
-    table = export.make_table(
-        snap,
-        view,
-        frame,
-        lang,
-        with_files=args.format != "csv",
-        as_of=args.period,
-        indicator=args.indicator,
-        agency=args.agency,
-    )
     try:
         if args.format == "svg":
+            # A picture of the screen: no export table to build, no file to hash.
             from kpitui.ui.screenshot import render_svg
 
+            view = _view_name(args)
             data = render_svg(snap, args, lang)
         else:
+            view, frame = _view(snap, args)
+            table = export.make_table(
+                snap,
+                view,
+                frame,
+                lang,
+                as_of=args.period,
+                indicator=args.indicator,
+                agency=args.agency,
+            )
             data = export.render(table, args.format)
         path = export.write(data, args.format, view, output=args.output, force=args.force)
     except export.ExportError as exc:
-        print(f"kpitui: error: {exc}", file=sys.stderr)
+        print(f"kpitui: error: {clean(str(exc))}", file=sys.stderr)
         return EXIT_DATA
     if path != "-":
-        print(path, file=sys.stderr if not sys.stdout.isatty() else sys.stdout)
+        print(clean(path), file=sys.stderr if not sys.stdout.isatty() else sys.stdout)
     code = _report_errors(snap, lang)
     return code
 

@@ -439,8 +439,10 @@ def test_export_markdown(data, capsys):
     code, out, _ = run(capsys, "export", str(data), "-f", "md", "-o", "-", "--lang", "vi")
     assert code == 0
     assert out.startswith("# CLI test\n")
-    assert '| ✗ chậm | =HYPERLINK("http://evil","x") | 2023-08 | 39% | 100% | 39% | +14 |' in out
-    assert "| · không chỉ tiêu | +1+2 | 2023-08 | 12,5 người |" in out
+    assert "- Bảng: Tổng hợp chỉ tiêu\n" in out
+    assert "| Trạng thái | Chỉ tiêu | Kỳ | Giá trị | Mục tiêu | Mức đạt | Thay đổi |" in out
+    assert '| chậm | =HYPERLINK("http://evil","x") | Tháng 8/2023 | 39% | 100% | 39% | +14 |' in out
+    assert "| không có chỉ tiêu | +1+2 | Tháng 8/2023 | 12,5 người |" in out
 
 
 def test_export_refuses_to_overwrite_without_force(data, tmp_path, capsys):
@@ -466,7 +468,8 @@ def test_export_default_name_in_the_current_folder(data, tmp_path, monkeypatch, 
         def now(cls, tz=None):
             return cls(2023, 9, 14, 8, 5, 3, tzinfo=tz)
 
-    monkeypatch.setattr(export, "datetime", Frozen)
+    monkeypatch.setattr(export.table, "datetime", Frozen)
+    monkeypatch.setattr(export.writing, "datetime", Frozen)
     for expected in (
         "kpitui-summary-20230914-080503.json",
         "kpitui-summary-20230914-080503-2.json",
@@ -539,3 +542,21 @@ def test_default_command_without_a_terminal_prints_the_summary(data, capsys):
     assert code == 0
     assert "\x1b" not in out
     assert out.splitlines()[0] == "CLI test"
+
+
+# --------------------------------------------------------------------------- svg
+
+
+def test_svg_export_builds_no_table_and_hashes_nothing(data, tmp_path, monkeypatch, capsys):
+    from kpitui.core.export import hashing
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an svg export must not build an export table")
+
+    monkeypatch.setattr(export, "make_table", refuse)
+    before = hashing.cache_info()
+    out = tmp_path / "shot.svg"
+    code, _, err = run(capsys, "export", str(data), "-f", "svg", "--size", "80x24", "-o", str(out))
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8").lstrip().startswith("<svg")
+    assert hashing.cache_info() == before

@@ -1,8 +1,10 @@
-"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, safe writes."""
+"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, file hashes only
+where shown, safe writes."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -13,7 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kpitui.core import export, views
+from kpitui import cli
+from kpitui.core import export, formats, views
+from kpitui.core.export import hashing
 from kpitui.core.snapshot import build_snapshot
 
 SUMMARY_HEAD = [
@@ -194,12 +198,24 @@ def test_json_non_finite_numbers_are_null():
 def test_markdown_is_formatted_and_escaped(snap):
     text = export.render_md(summary_table(snap, lang="vi")).decode("utf-8")
     assert text.startswith("# Export \\| test\n")
-    assert "| Trạng thái | Chỉ tiêu |" in text
-    assert "50,24%" in text  # vi numbers for people
-    assert "7.999 người" in text
-    assert "✗ chậm" in text
+    assert "| Trạng thái | Chỉ tiêu | Nhóm | Kỳ | Giá trị | Mục tiêu | Mức đạt | Thay đổi |" in text
+    # Words, group names, periods and units as on screen; vi numbers for people.
+    assert (
+        '| chậm | =HYPERLINK("http://x","click") | =Group | Tháng 8/2023 | 50,24% | 100% |' in text
+    )
+    assert "| không có chỉ tiêu | +1+2 |  | Tháng 8/2023 | 7.999 người |" in text
+    assert "| gần đạt | @SUM(A1) |  | Tháng 8/2023 | 2,5% | 2% | 80% | -0,5 |" in text
     en = export.render_md(summary_table(snap, lang="en")).decode("utf-8")
-    assert "50.24%" in en and "7,999 người" in en and "✗ behind" in en
+    assert "| Status | Indicator | Group | Period | Value | Target | Attainment | Change |" in en
+    assert '| behind | =HYPERLINK("http://x","click") | =Group | Aug 2023 | 50.24% | 100% |' in en
+    assert "| no target | +1+2 |  | Aug 2023 | 7,999 người |" in en
+
+
+def test_markdown_breakdown_indents_the_tree(snap):
+    text = export.render_md(breakdown_table(snap, lang="vi")).decode("utf-8")
+    assert "| Trạng thái | Đơn vị | Kỳ | Giá trị | Tử số / mẫu số | Mục tiêu |" in text
+    assert "| chậm | -Province | Tháng 8/2023 | 50,24% | 309.104 / 615.198 | 100% |" in text
+    assert "| chậm | \u00a0\u00a0Tabbed | Tháng 8/2023 | 50% | 150.000 / 300.000 |" in text
 
 
 def test_render_unknown_format(snap):
@@ -243,7 +259,7 @@ def test_default_name_and_numbered_suffix(tmp_path, monkeypatch):
     name = export.default_name("summary", "csv", datetime(2023, 9, 14, 8, 5, 3))
     assert name == "kpitui-summary-20230914-080503.csv"
     monkeypatch.setattr(
-        export, "default_name", lambda view, fmt, when=None: f"kpitui-{view}-X.{fmt}"
+        export.writing, "default_name", lambda view, fmt, when=None: f"kpitui-{view}-X.{fmt}"
     )
     paths = [
         export.write(str(i).encode(), "md", "breakdown", folder=str(tmp_path)) for i in range(3)
@@ -286,3 +302,79 @@ def test_write_to_stdout():
 )
 def test_safe_name(given, expected):
     assert export.safe_name(given) == expected
+
+
+# --------------------------------------------------------------------------- file hashes
+
+
+def _reads() -> int:
+    return hashing.cache_info()[1]
+
+
+def test_making_a_table_reads_no_file_and_csv_never_hashes(snap):
+    before = hashing.cache_info()
+    table = summary_table(snap)
+    breakdown_table(snap)
+    export.render(table, "csv")
+    assert hashing.cache_info() == before
+    assert table.files and {Path(f.path).name for f in table.files} == {"defs.toml", "obs.csv"}
+
+
+def test_hashes_are_computed_once_per_file_version(dataset):
+    folder = dataset({"defs.toml": DEFS, "obs.csv": ROWS})
+    snap = build_snapshot([str(folder)])
+    table = summary_table(snap)
+    reads = _reads()
+    doc = json.loads(export.render(table, "json"))
+    assert _reads() == reads + 2  # defs.toml, obs.csv
+    for f in doc["meta"]["files"]:
+        assert f["sha256"] == hashlib.sha256(Path(f["path"]).read_bytes()).hexdigest()
+    for fmt in ("json", "md", "html", "xlsx"):
+        export.render(table, fmt)
+        export.render(summary_table(snap), fmt)
+    assert _reads() == reads + 2
+    # A new version of a file is hashed again, and only that file.
+    obs = folder / "obs.csv"
+    obs.write_text(ROWS + "cnt,b,2023-08,1,,,\n", encoding="utf-8")
+    os.utime(obs, ns=(obs.stat().st_mtime_ns + 10**9,) * 2)
+    # The snapshot read the old version: its hash would name content the figures do not use.
+    stale = json.loads(export.render(table, "json"))["meta"]["files"]
+    assert [f["sha256"] is None for f in stale] == [False, True]
+    assert _reads() == reads + 2
+    fresh = summary_table(build_snapshot([str(folder)]))
+    files = json.loads(export.render(fresh, "json"))["meta"]["files"]
+    assert files[1]["sha256"] == hashlib.sha256(obs.read_bytes()).hexdigest()
+    assert _reads() == reads + 3
+
+
+def test_an_unreadable_file_has_no_hash(tmp_path):
+    assert hashing.sha256(str(tmp_path / "gone.csv")) is None
+    assert hashing.sha256(str(tmp_path)) is None  # a folder
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_one_registry_of_formats():
+    assert formats.NAMES == ("csv", "json", "xlsx", "md", "html", "svg")
+    assert [f.name for f in formats.FORMATS.values() if f.text] == [
+        "csv",
+        "json",
+        "md",
+        "html",
+        "svg",
+    ]
+    assert [f.name for f in formats.FORMATS.values() if f.hashes] == ["json", "xlsx", "md", "html"]
+    assert [f.name for f in formats.FORMATS.values() if f.for_people] == [
+        "xlsx",
+        "md",
+        "html",
+        "svg",
+    ]
+    assert {f.extension for f in formats.FORMATS.values()} == set(formats.NAMES)
+    assert cli.build_parsers()["export"]._option_string_actions["--format"].choices == formats.NAMES
+
+
+def test_svg_is_not_rendered_by_the_core(snap):
+    with pytest.raises(export.ExportError, match="picture of the dashboard"):
+        export.render(summary_table(snap), "svg")
