@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -296,12 +297,31 @@ def test_write_to_stdout():
         ("../../etc/passwd", "passwd"),
         ("..\\..\\x.csv", "x.csv"),
         (".hidden.csv", "hidden.csv"),
-        ("báo cáo tháng 8.csv", "b_o_c_o_th_ng_8.csv"),
+        ("..", "kpitui-export"),
         ("", "kpitui-export"),
+        # Vietnamese names stay readable, composed (NFC) whatever the keyboard sent.
+        ("báo cáo tháng 8.csv", "báo cáo tháng 8.csv"),
+        (unicodedata.normalize("NFD", "Đắk Lắk quý 2.xlsx"), "Đắk Lắk quý 2.xlsx"),
+        # Control, escape and bidi characters, and what Windows refuses, become "_".
+        ("a\x1b]0;title\x07b.md", "a_]0;title_b.md"),
+        ("report\u202egnp.exe", "report_gnp.exe"),
+        ("a\tb\nc.csv", "a_b_c.csv"),
+        ('q: "x" <y> | z?*.html', "q_ _x_ _y_ _ z__.html"),
+        ("-rf.csv", "_rf.csv"),
+        ("  spaced name . ", "spaced name"),
     ],
 )
 def test_safe_name(given, expected):
     assert export.safe_name(given) == expected
+
+
+def test_safe_name_bounds_the_length_in_bytes_and_keeps_the_extension():
+    name = export.safe_name("báo cáo " * 60 + ".xlsx")
+    assert len(name.encode("utf-8")) <= 200
+    assert name.endswith(".xlsx") and name.startswith("báo cáo báo")
+    assert unicodedata.is_normalized("NFC", name)
+    long_ext = export.safe_name("x" * 300)
+    assert long_ext == "x" * 200
 
 
 # --------------------------------------------------------------------------- file hashes

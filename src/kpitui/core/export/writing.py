@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import tempfile
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,15 +15,39 @@ from typing import Any
 from kpitui.core.formats import FORMATS, ExportError, get
 
 FILE_MODE = 0o640
+NAME_BYTES = 200
+"""The longest file name written, in UTF-8 bytes (file systems allow 255)."""
 FREE_NAME_TRIES = 100
 FALLBACK_NAME = "kpitui-export"
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = set('<>:"|?*')
+"""Characters Windows does not allow in a file name (exports are sent on)."""
+
+
+def _allowed(ch: str) -> bool:
+    return not (unicodedata.category(ch)[0] == "C" or ch in _RESERVED or ch in "\u2028\u2029")
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, on a character boundary."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def safe_name(name: str) -> str:
-    """A file name that cannot leave its folder: no separators, no leading dots."""
-    name = _SAFE.sub("_", os.path.basename(name.replace("\\", "/"))).lstrip(".")
-    return name[:120] or FALLBACK_NAME
+    """A file name that cannot leave its folder and reads as typed: ``báo cáo tháng 8.csv``
+    stays as it is. NFC; no path separator, control, format (bidi) or Windows-reserved
+    character (each becomes ``_``); no leading dot, dash or space; at most ``NAME_BYTES``."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(ch if _allowed(ch) else "_" for ch in name)
+    name = name.strip().lstrip(".").strip().rstrip(". ")
+    if name.startswith("-"):
+        name = "_" + name[1:]
+    if len(name.encode("utf-8")) > NAME_BYTES:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 10 and stem:
+            name = _cut(stem, NAME_BYTES - len(ext.encode("utf-8")) - 1).rstrip(". ") + "." + ext
+        else:
+            name = _cut(name, NAME_BYTES)
+    return name or FALLBACK_NAME
 
 
 def default_name(view: str, fmt: str, when: datetime | None = None) -> str:
