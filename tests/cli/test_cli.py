@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -544,7 +545,37 @@ def test_default_command_without_a_terminal_prints_the_summary(data, capsys):
     assert out.splitlines()[0] == "CLI test"
 
 
-# --------------------------------------------------------------------------- svg
+# --------------------------------------------------------------------------- exports to stdout
+
+ESCAPES = {
+    "csi": "\x1b[2J",  # erase the screen
+    "osc52": "\x1b]52;c;cm0gLXJmIH4=\x07",  # write the clipboard
+    "c1": "\x9b31m",  # a C1 CSI
+    "rlo": "\u202egnp.exe",  # right-to-left override
+}
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "md", "html"])
+def test_exports_to_stdout_never_carry_escapes(dataset, capsys, fmt):
+    # Agency ids come from the CSV (no [[agency]]), with escapes in them; names in the TOML
+    # and notes carry them too (TOML escapes).
+    defs = '[[indicator]]\nid = "x"\nname = "X \\u001b[31m red \\u202e"\nunit = "%"\ntarget = 50\n'
+    rows = "indicator,agency,period,numerator,denominator,note\n" + "".join(
+        f'x,"a{kind}{seq}",2023-01,{i + 1},10,"{seq}note"\n'
+        for i, (kind, seq) in enumerate(ESCAPES.items())
+    )
+    folder = dataset({"defs.toml": defs, "obs.csv": rows})
+    for argv in ([], ["--indicator", "x"]):
+        code, out, err = run(capsys, "export", str(folder), "-f", fmt, "-o", "-", *argv)
+        assert not UNSAFE.search(out), (fmt, argv)
+        assert not UNSAFE.search(err)
+        if code == 0 and argv:
+            # The ids are shown, cleaned (each escape or override replaced by U+FFFD).
+            assert out.count("\ufffd") >= len(ESCAPES)
+        else:
+            # Otherwise such ids were refused as errors of the data, with a finding.
+            assert code in (0, 1)
 
 
 def test_svg_export_builds_no_table_and_hashes_nothing(data, tmp_path, monkeypatch, capsys):

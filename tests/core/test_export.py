@@ -1,5 +1,5 @@
-"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, file hashes only
-where shown, safe writes."""
+"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, clean text,
+file hashes only where shown, safe writes and file names."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -160,16 +161,22 @@ def test_csv_escapes_formula_text_but_not_numbers(snap):
     assert notes == {"p": "", "a": "'=1+1", "b": "'-minus"}
 
 
-def test_csv_escapes_a_leading_tab():
+def test_csv_escapes_formula_like_text_then_cleans_it():
     table = export.ExportTable(
         "summary",
-        pl.DataFrame({"name": ["\tx", "x\t", "-1", "ok"], "n": [-1.0, 2.0, None, 0.0]}),
+        pl.DataFrame(
+            {
+                "name": ["\tx", "x\t", "-1", "ok", " =1+1", "\r@x", "a\nb"],
+                "n": [-1.0, 2.0, None, 0.0, float("inf"), float("nan"), 3.5],
+            }
+        ),
         "",
         "en",
     )
     rows = read_csv(export.render_csv(table))
-    assert [r["name"] for r in rows] == ["'\tx", "x\t", "'-1", "ok"]
-    assert [r["n"] for r in rows] == ["-1.0", "2.0", "", "0.0"]
+    # Escaped as written (a leading tab or CR, or blanks before = + - @), then one line.
+    assert [r["name"] for r in rows] == ["' x", "x ", "'-1", "ok", "' =1+1", "' @x", "a b"]
+    assert [r["n"] for r in rows] == ["-1.0", "2.0", "", "0.0", "", "", "3.5"]
 
 
 def test_json_numbers_and_nulls(snap):
@@ -370,6 +377,49 @@ def test_hashes_are_computed_once_per_file_version(dataset):
 def test_an_unreadable_file_has_no_hash(tmp_path):
     assert hashing.sha256(str(tmp_path / "gone.csv")) is None
     assert hashing.sha256(str(tmp_path)) is None  # a folder
+
+
+# --------------------------------------------------------------------------- clean text
+
+HOSTILE_TEXT = "a\x1b[2J\x1b]52;c;SGVsbG8=\x07b\x9bc\u202ed\x00e"
+"""ESC (a CSI and an OSC 52 clipboard write), BEL, a C1 CSI, U+202E, NUL."""
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "md", "html", "xlsx"])
+def test_every_text_cell_is_cleaned(fmt, tmp_path):
+    frame = pl.DataFrame(
+        {c: [HOSTILE_TEXT] for c in BREAKDOWN_HEAD if c not in ("value", "numerator")}
+    ).with_columns(
+        value=pl.lit(1.0),
+        numerator=pl.lit(1.0),
+        denominator=pl.lit(2.0),
+        target=pl.lit(None, pl.Float64),
+        attainment=pl.lit(None, pl.Float64),
+        status=pl.lit("missing"),
+        depth=pl.lit(0),
+        indicator=pl.lit(HOSTILE_TEXT),
+        note=pl.lit(HOSTILE_TEXT),
+    )
+    table = export.ExportTable(
+        "breakdown", frame, HOSTILE_TEXT, "vi", meta={"title": HOSTILE_TEXT, "search": HOSTILE_TEXT}
+    )
+    data = export.render(table, fmt)
+    if fmt == "xlsx":
+        path = tmp_path / "x.xlsx"
+        path.write_bytes(data)
+        book = openpyxl.load_workbook(path)
+        text = "\n".join(
+            str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r if v
+        )
+    else:
+        text = data.decode("utf-8")
+    if fmt == "json":
+        assert "\\u001b" not in text and "\\u0000" not in text
+    if fmt == "md":
+        text = text.replace("\\[", "[").replace("\\]", "]")  # markdown escapes brackets
+    assert not UNSAFE.search(text), fmt
+    assert "a\ufffd[2J\ufffd]52;c;SGVsbG8=\ufffdb\ufffdc\ufffdd\ufffde" in text
 
 
 # --------------------------------------------------------------------------- the registry

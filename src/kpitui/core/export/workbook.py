@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from kpitui.core.export.document import Cell, Document, build
-from kpitui.core.export.machine import finite
+from kpitui.core.export.machine import clean_text, finite
 from kpitui.core.export.markup import STATUS_TINT
 from kpitui.core.export.table import ExportTable
 from kpitui.core.i18n import t
@@ -105,9 +105,9 @@ def _view_sheet(book: Any, doc: Document, formats: _Formats) -> None:
 
 
 def _data_sheet(book: Any, table: ExportTable, formats: _Formats) -> None:
-    """The machine columns, values as in the csv export (formulas inert by the quote prefix
-    rather than csv's leading apostrophe)."""
-    frame = finite(table.frame)
+    """The machine columns, values as in the csv export (text cleaned; formulas inert by the
+    quote prefix rather than csv's leading apostrophe)."""
+    frame = finite(clean_text(table.frame))
     column_formats: dict[str, Any] = {
         name: {"quote_prefix": True} for name, dtype in frame.schema.items() if dtype == pl.String
     }
