@@ -133,6 +133,11 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "--agency", metavar="ID", help="this agency's figures, or its subtree in a breakdown"
     )
     show.add_argument("--period", metavar="P", help="as of this period")
+    show.add_argument(
+        "--ascii",
+        action="store_true",
+        help="ASCII glyphs only (automatic when the locale is not UTF-8 or TERM is linux/vt100)",
+    )
     return {"tui": tui, "check": check, "export": export, "show": show}
 
 
@@ -204,17 +209,19 @@ def _view(snap: Snapshot, args: argparse.Namespace):  # type: ignore[no-untyped-
 
 def cmd_show(args: argparse.Namespace) -> int:
     from kpitui import report
+    from kpitui.palette import glyphs, wants_ascii
 
     snap = _load(_paths(args.paths))
     _check_choices(snap, args)
     lang = _lang(args, snap)
     view, frame = _view(snap, args)
+    marks = glyphs(wants_ascii(os.environ, getattr(args, "ascii", False)))
     if view == "breakdown":
-        headers, rows, statuses = report.breakdown_rows(snap, frame, lang)
+        headers, rows, statuses = report.breakdown_rows(snap, frame, lang, marks)
         ind = snap.definitions.indicator(args.indicator)
         title = ind.display_name(lang) if ind else args.indicator
     else:
-        headers, rows, statuses = report.summary_rows(snap, frame, lang)
+        headers, rows, statuses = report.summary_rows(frame, lang, marks)
         title = snap.definitions.dashboard.title
         if view == "agency":
             title = f"{title} — {snap.tree.names.get(args.agency, args.agency)}"

@@ -12,10 +12,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from kpitui import __version__, cli
+from kpitui import __version__, cli, report
 from kpitui.core import export
+from kpitui.core.snapshot import build_snapshot
+from kpitui.palette import UNICODE
 
 REPO = Path(__file__).resolve().parents[2]
 BAD = "tests/data/bad"
@@ -499,7 +502,15 @@ def test_export_of_data_with_errors_writes_and_exits_1(in_repo, capsys):
 # --------------------------------------------------------------------------- show
 
 
-def test_show_prints_plain_text_when_piped(data, capsys):
+@pytest.fixture
+def utf8(monkeypatch):
+    for var in ("LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "vi_VN.UTF-8")
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+def test_show_prints_plain_text_when_piped(data, capsys, utf8):
     code, out, _ = run(capsys, "show", str(data), "--lang", "en")
     assert code == 0
     assert "\x1b" not in out
@@ -516,12 +527,14 @@ def test_show_prints_plain_text_when_piped(data, capsys):
         "Period",
     ]
     assert lines[3].split()[:3] == ["✗", "behind", "dd"]
-    assert "39%" in lines[3] and "2023-08" in lines[3]
+    assert "39%" in lines[3] and lines[3].endswith("+14  Aug 2023")
     assert "· no target" in lines[4] and "12.5 người" in lines[4]
+    assert lines[5].split()[:3] == ["~", "near", "late"]
+    assert lines[5].split()[-6:] == ["2.5%", "2%", "80%", "-0.5", "Aug", "2023"]
     assert len(lines) == 6
 
 
-def test_show_breakdown(data, capsys):
+def test_show_breakdown(data, capsys, utf8):
     code, out, _ = run(capsys, "show", str(data), "--indicator", "dd", "--lang", "vi")
     assert code == 0
     assert "\x1b" not in out
@@ -536,6 +549,67 @@ def test_show_breakdown(data, capsys):
     assert "Province" in body[0] and "39%" in body[0] and "390 / 1.000" in body[0]
     assert "  -District" in body[1] and "58%" in body[1]
     assert "    Commune 1" in body[2] and "200 / 400" in body[2] and "@note" in body[2]
+
+
+def test_show_units_beside_values_and_changes(dataset, capsys, utf8):
+    folder = dataset(
+        {
+            "defs.toml": '[[indicator]]\nid = "d"\nname = "Ngày"\nunit = "ngày"\n'
+            'aggregate = "mean"\ntarget = 5\ndirection = "lower"\n',
+            "obs.csv": "indicator,agency,period,value\nd,x,2023-Q1,7.5\nd,x,2023-Q2,6.7\n",
+        }
+    )
+    code, out, _ = run(capsys, "show", str(folder), "--lang", "vi")
+    assert code == 0
+    row = out.splitlines()[1]  # no title: the headings, then the row
+    assert "6,7 ngày" in row and "5 ngày" in row and "-0,8 ngày" in row
+    assert row.endswith("Quý 2/2023")
+
+
+@pytest.mark.parametrize(
+    ("environ", "argv"),
+    [
+        ({"LANG": "C"}, []),
+        ({"LANG": "vi_VN.UTF-8", "TERM": "linux"}, []),
+        ({"LANG": "vi_VN.UTF-8", "TERM": "vt100"}, []),
+        ({"LANG": "vi_VN.UTF-8"}, ["--ascii"]),
+    ],
+)
+def test_show_uses_ascii_glyphs_where_the_terminal_needs_them(
+    data, capsys, monkeypatch, utf8, environ, argv
+):
+    for var, value in environ.items():
+        monkeypatch.setenv(var, value)
+    code, out, _ = run(capsys, "show", str(data), "--lang", "en", *argv)
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[:2] for line in lines[3:]] == [["x", "behind"], ["-", "no"], ["~", "near"]]
+    assert not any(glyph in out for glyph in UNICODE.status.values() if not glyph.isascii())
+
+
+def test_show_breakdown_rows_of_many_agencies(dataset):
+    # One depth lookup per table, not one per row (that was quadratic): 50,000 rows, each
+    # indented by its depth below the first row's.
+    snap = build_snapshot([str(dataset({"defs.toml": DEFS, "obs.csv": ROWS}))])
+    n = 50_000
+    frame = pl.DataFrame(
+        {
+            "agency": [f"x{i}" for i in range(n)],
+            "depth": [2 + i % 3 for i in range(n)],
+            "unit": ["người"] * n,
+            "status": ["met"] * n,
+            "value": [float(i) for i in range(n)],
+            "numerator": [None] * n,
+            "denominator": [None] * n,
+            "attainment": [None] * n,
+            "change": [None] * n,
+            "note": [None] * n,
+        }
+    )
+    _, rows, statuses = report.breakdown_rows(snap, frame, "vi")
+    assert len(rows) == len(statuses) == n
+    assert [r[2] for r in rows[:4]] == ["x0", "  x1", "    x2", "x3"]
+    assert rows[-1][3] == "49.999 người"
 
 
 def test_default_command_without_a_terminal_prints_the_summary(data, capsys):
