@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 COMMANDS = ("check", "export", "show")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-FORMATS = ("csv", "json", "xlsx", "md", "html", "svg")
 
 DESCRIPTION = """\
 kpitui: a live terminal monitor of KPI targets (e.g. digital-transformation indicators).
@@ -113,8 +112,10 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         ),
     )
     _common(export)
+    from kpitui.core.formats import NAMES
+
     export.add_argument(
-        "--format", "-f", choices=FORMATS, default="csv", help="file format (default: csv)"
+        "--format", "-f", choices=NAMES, default="csv", help="file format (default: csv)"
     )
     export.add_argument(
         "--output",
@@ -144,6 +145,11 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "--agency", metavar="ID", help="this agency's figures, or its subtree in a breakdown"
     )
     show.add_argument("--period", metavar="P", help="as of this period")
+    show.add_argument(
+        "--ascii",
+        action="store_true",
+        help="ASCII glyphs only (automatic when the locale is not UTF-8 or TERM is linux/vt100)",
+    )
     return {"tui": tui, "check": check, "export": export, "show": show}
 
 
@@ -167,7 +173,7 @@ def _load(paths: Sequence[str]) -> Snapshot:
 
 
 def _lang(args: argparse.Namespace, snap: Snapshot | None) -> str:
-    from kpitui.i18n import detect_lang
+    from kpitui.core.i18n import detect_lang
 
     return detect_lang(args.lang, snap.definitions.dashboard.lang if snap else None)
 
@@ -191,7 +197,7 @@ def _check_choices(snap: Snapshot, args: argparse.Namespace) -> None:
 
 def _report_errors(snap: Snapshot, lang: str) -> int:
     if snap.errors:
-        from kpitui.i18n import t
+        from kpitui.core.i18n import t
 
         key = "report.error" if snap.errors == 1 else "report.errors"
         print(f"kpitui: {t(key, lang, errors=snap.errors)}", file=sys.stderr)
@@ -221,17 +227,19 @@ def _view(snap: Snapshot, args: argparse.Namespace):  # type: ignore[no-untyped-
 
 def cmd_show(args: argparse.Namespace) -> int:
     from kpitui import report
+    from kpitui.palette import glyphs, wants_ascii
 
     snap = _load(_paths(args.paths))
     _check_choices(snap, args)
     lang = _lang(args, snap)
     view, frame = _view(snap, args)
+    marks = glyphs(wants_ascii(os.environ, getattr(args, "ascii", False)))
     if view == "breakdown":
-        headers, rows, statuses = report.breakdown_rows(snap, frame, lang)
+        headers, rows, statuses = report.breakdown_rows(snap, frame, lang, marks)
         ind = snap.definitions.indicator(args.indicator)
         title = ind.display_name(lang) if ind else args.indicator
     else:
-        headers, rows, statuses = report.summary_rows(snap, frame, lang)
+        headers, rows, statuses = report.summary_rows(frame, lang, marks)
         title = snap.definitions.dashboard.title
         if view == "agency":
             title = f"{title} — {snap.tree.names.get(args.agency, args.agency)}"
@@ -239,36 +247,42 @@ def cmd_show(args: argparse.Namespace) -> int:
     return _report_errors(snap, lang)
 
 
+def _view_name(args: argparse.Namespace) -> str:
+    return "breakdown" if args.indicator else "agency" if args.agency else "summary"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from kpitui.core import export
+    from kpitui.core.text import clean
 
     snap = _load(_paths(args.paths))
     _check_choices(snap, args)
     lang = _lang(args, snap)
-    view, frame = _view(snap, args)
-    table = export.make_table(
-        snap,
-        view,
-        frame,
-        lang,
-        with_files=args.format != "csv",
-        as_of=args.period,
-        indicator=args.indicator,
-        agency=args.agency,
-    )
     try:
         if args.format == "svg":
+            # A picture of the screen: no export table to build, no file to hash.
             from kpitui.ui.screenshot import render_svg
 
+            view = _view_name(args)
             data = render_svg(snap, args, lang)
         else:
+            view, frame = _view(snap, args)
+            table = export.make_table(
+                snap,
+                view,
+                frame,
+                lang,
+                as_of=args.period,
+                indicator=args.indicator,
+                agency=args.agency,
+            )
             data = export.render(table, args.format)
         path = export.write(data, args.format, view, output=args.output, force=args.force)
     except export.ExportError as exc:
-        print(f"kpitui: error: {exc}", file=sys.stderr)
+        print(f"kpitui: error: {clean(str(exc))}", file=sys.stderr)
         return EXIT_DATA
     if path != "-":
-        print(path, file=sys.stderr if not sys.stdout.isatty() else sys.stdout)
+        print(clean(path), file=sys.stderr if not sys.stdout.isatty() else sys.stdout)
     code = _report_errors(snap, lang)
     return code
 

@@ -1,7 +1,9 @@
 """`kpitui show`: the summary or a breakdown as a table on stdout.
 
 On a terminal it is a Rich table coloured by status; piped, it is plain aligned text with no
-escape sequences, so it can go to a file, ``grep`` or an e-mail. Both read the same view.
+escape sequences, so it can go to a file, ``grep`` or an e-mail. Both read the same view and
+speak as the exports do: the status words of SPEC §10 after their glyph (ASCII ones when the
+terminal cannot show ✓ ✗), units beside values, periods in the UI language.
 """
 
 from __future__ import annotations
@@ -12,15 +14,29 @@ from typing import IO
 import polars as pl
 
 from kpitui.core import numbers
+from kpitui.core.export.document import period_label
+from kpitui.core.i18n import status_word, t
 from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean
-from kpitui.i18n import status_word, t
-from kpitui.palette import GLYPHS, STATUS_COLOURS
+from kpitui.palette import STATUS_COLOURS, UNICODE, GlyphSet
+
+NUMBERS = frozenset({3, 4, 5, 6})
+"""Columns of numbers, aligned right: value, target (or numerator / denominator),
+attainment, change."""
+COLOURED = frozenset({0, 5})
+"""The status and attainment cells take the status colour."""
+WRAPPED = 2
+"""The name column may wrap on a terminal; the others never do."""
+
+Table = tuple[list[str], list[list[str]], list[str]]
 
 
-def summary_rows(
-    snap: Snapshot, frame: pl.DataFrame, lang: str
-) -> tuple[list[str], list[list[str]], list[str]]:
+def status_cell(status: str, lang: str, marks: GlyphSet = UNICODE) -> str:
+    """The glyph and the status word, as on every surface."""
+    return f"{marks.status.get(status, '?')} {status_word(status, lang)}"
+
+
+def summary_rows(frame: pl.DataFrame, lang: str, marks: GlyphSet = UNICODE) -> Table:
     headers = [
         t("col.status", lang),
         "ID",
@@ -38,14 +54,14 @@ def summary_rows(
         name = r.get("name_en") if lang == "en" and r.get("name_en") else r.get("name")
         rows.append(
             [
-                f"{GLYPHS[r['status']]} {status_word(r['status'], lang)}",
-                r["indicator"],
+                status_cell(r["status"], lang, marks),
+                clean(r["indicator"]),
                 clean(name or ""),
                 numbers.with_unit(r["value"], unit, lang),
                 numbers.with_unit(r["target"], unit, lang),
                 numbers.attainment(r["attainment"], lang),
-                numbers.change(r["change"], unit, lang),
-                r["period"] or "",
+                numbers.change_with_unit(r["change"], unit, lang),
+                period_label(r["period"], lang),
             ]
         )
         statuses.append(r["status"])
@@ -53,8 +69,8 @@ def summary_rows(
 
 
 def breakdown_rows(
-    snap: Snapshot, frame: pl.DataFrame, lang: str
-) -> tuple[list[str], list[list[str]], list[str]]:
+    snap: Snapshot, frame: pl.DataFrame, lang: str, marks: GlyphSet = UNICODE
+) -> Table:
     unit = ""
     if frame.height:
         unit = frame.get_column("unit")[0] or ""
@@ -68,20 +84,22 @@ def breakdown_rows(
         t("col.change", lang),
         t("col.note", lang),
     ]
+    top = frame.get_column("depth").min() if frame.height else None
+    top_depth = int(top) if isinstance(top, int | float) else 0
+    names = snap.tree.names
     rows = []
     statuses = []
     for r in frame.iter_rows(named=True):
-        indent = "  " * max(0, (r.get("depth") or 0) - (frame.get_column("depth").min() or 0))  # type: ignore[operator]
+        indent = "  " * max(0, (r.get("depth") or 0) - top_depth)
         rows.append(
             [
-                f"{GLYPHS[r['status']]} {status_word(r['status'], lang)}",
+                status_cell(r["status"], lang, marks),
                 clean(r["agency"]),
-                indent
-                + clean(snap.tree.names.get(r["agency"], r["agency"]) or t("all_agencies", lang)),
+                indent + clean(names.get(r["agency"], r["agency"]) or t("all_agencies", lang)),
                 numbers.with_unit(r["value"], unit, lang),
                 numbers.fraction(r["numerator"], r["denominator"], lang),
                 numbers.attainment(r["attainment"], lang),
-                numbers.change(r["change"], unit, lang),
+                numbers.change_with_unit(r["change"], unit, lang),
                 clean(r.get("note") or ""),
             ]
         )
@@ -94,13 +112,12 @@ def plain(headers: list[str], rows: list[list[str]]) -> str:
     from rich.cells import cell_len
 
     widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    right = {3, 4, 5, 6}
 
     def line(cells: list[str]) -> str:
         parts = []
         for i, c in enumerate(cells):
             pad = " " * (widths[i] - cell_len(c))
-            parts.append(pad + c if i in right else c + pad)
+            parts.append(pad + c if i in NUMBERS else c + pad)
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(headers), *(line(r) for r in rows)]) + "\n"
@@ -127,8 +144,10 @@ def print_table(
 
     table = Table(title=Text(clean(title)) if title else None, header_style="bold", expand=False)
     for i, h in enumerate(headers):
-        table.add_column(Text(h), justify="right" if i in (3, 4, 5, 6) else "left", no_wrap=i != 2)
+        table.add_column(Text(h), justify="right" if i in NUMBERS else "left", no_wrap=i != WRAPPED)
     for cells, status in zip(rows, statuses, strict=True):
         colour = STATUS_COLOURS.get(status, "")
-        table.add_row(*[Text(c, style=colour if i in (0, 5) else "") for i, c in enumerate(cells)])
+        table.add_row(
+            *[Text(c, style=colour if i in COLOURED else "") for i, c in enumerate(cells)]
+        )
     Console(file=out, highlight=False).print(table)

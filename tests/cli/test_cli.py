@@ -6,15 +6,19 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
-from kpitui import __version__, cli
+from kpitui import __version__, cli, report
 from kpitui.core import export
+from kpitui.core.load.loader import build_snapshot
+from kpitui.palette import UNICODE
 
 REPO = Path(__file__).resolve().parents[2]
 BAD = "tests/data/bad"
@@ -482,8 +486,10 @@ def test_export_markdown(data, capsys):
     code, out, _ = run(capsys, "export", str(data), "-f", "md", "-o", "-", "--lang", "vi")
     assert code == 0
     assert out.startswith("# CLI test\n")
-    assert '| ✗ chậm | =HYPERLINK("http://evil","x") | 2023-08 | 39 % | 100 % | 39 % | +14 |' in out
-    assert "| · không chỉ tiêu | +1+2 | 2023-08 | 12,5 người |" in out
+    assert "- Bảng: Tổng hợp chỉ tiêu\n" in out
+    assert "| Trạng thái | Chỉ tiêu | Kỳ | Giá trị | Mục tiêu | Mức đạt | Thay đổi |" in out
+    assert '| chậm | =HYPERLINK("http://evil","x") | Tháng 8/2023 | 39% | 100% | 39% | +14 |' in out
+    assert "| không có chỉ tiêu | +1+2 | Tháng 8/2023 | 12,5 người |" in out
 
 
 def test_export_refuses_to_overwrite_without_force(data, tmp_path, capsys):
@@ -509,7 +515,8 @@ def test_export_default_name_in_the_current_folder(data, tmp_path, monkeypatch, 
         def now(cls, tz=None):
             return cls(2023, 9, 14, 8, 5, 3, tzinfo=tz)
 
-    monkeypatch.setattr(export, "datetime", Frozen)
+    monkeypatch.setattr(export.table, "datetime", Frozen)
+    monkeypatch.setattr(export.writing, "datetime", Frozen)
     for expected in (
         "kpitui-summary-20230914-080503.json",
         "kpitui-summary-20230914-080503-2.json",
@@ -538,7 +545,15 @@ def test_export_of_data_with_errors_writes_and_exits_1(in_repo, capsys):
 # --------------------------------------------------------------------------- show
 
 
-def test_show_prints_plain_text_when_piped(data, capsys):
+@pytest.fixture
+def utf8(monkeypatch):
+    for var in ("LC_ALL", "LC_CTYPE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "vi_VN.UTF-8")
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+def test_show_prints_plain_text_when_piped(data, capsys, utf8):
     code, out, _ = run(capsys, "show", str(data), "--lang", "en")
     assert code == 0
     assert "\x1b" not in out
@@ -555,12 +570,14 @@ def test_show_prints_plain_text_when_piped(data, capsys):
         "Period",
     ]
     assert lines[3].split()[:3] == ["✗", "behind", "dd"]
-    assert "39%" in lines[3] and "2023-08" in lines[3]
+    assert "39%" in lines[3] and lines[3].endswith("+14  Aug 2023")
     assert "· no target" in lines[4] and "12.5 người" in lines[4]
+    assert lines[5].split()[:3] == ["~", "near", "late"]
+    assert lines[5].split()[-6:] == ["2.5%", "2%", "80%", "-0.5", "Aug", "2023"]
     assert len(lines) == 6
 
 
-def test_show_breakdown(data, capsys):
+def test_show_breakdown(data, capsys, utf8):
     code, out, _ = run(capsys, "show", str(data), "--indicator", "dd", "--lang", "vi")
     assert code == 0
     assert "\x1b" not in out
@@ -572,9 +589,70 @@ def test_show_breakdown(data, capsys):
     for line, ident in zip(body, ids, strict=True):
         assert f" {ident} " in line
     assert "Toàn bộ" not in out  # a single root: the province itself
-    assert "Province" in body[0] and "39 %" in body[0] and "390 / 1.000" in body[0]
-    assert "  -District" in body[1] and "58 %" in body[1]
+    assert "Province" in body[0] and "39%" in body[0] and "390 / 1.000" in body[0]
+    assert "  -District" in body[1] and "58%" in body[1]
     assert "    Commune 1" in body[2] and "200 / 400" in body[2] and "@note" in body[2]
+
+
+def test_show_units_beside_values_and_changes(dataset, capsys, utf8):
+    folder = dataset(
+        {
+            "defs.toml": '[[indicator]]\nid = "d"\nname = "Ngày"\nunit = "ngày"\n'
+            'aggregate = "mean"\ntarget = 5\ndirection = "lower"\n',
+            "obs.csv": "indicator,agency,period,value\nd,x,2023-Q1,7.5\nd,x,2023-Q2,6.7\n",
+        }
+    )
+    code, out, _ = run(capsys, "show", str(folder), "--lang", "vi")
+    assert code == 0
+    row = out.splitlines()[1]  # no title: the headings, then the row
+    assert "6,7 ngày" in row and "5 ngày" in row and "-0,8 ngày" in row
+    assert row.endswith("Quý 2/2023")
+
+
+@pytest.mark.parametrize(
+    ("environ", "argv"),
+    [
+        ({"LANG": "C"}, []),
+        ({"LANG": "vi_VN.UTF-8", "TERM": "linux"}, []),
+        ({"LANG": "vi_VN.UTF-8", "TERM": "vt100"}, []),
+        ({"LANG": "vi_VN.UTF-8"}, ["--ascii"]),
+    ],
+)
+def test_show_uses_ascii_glyphs_where_the_terminal_needs_them(
+    data, capsys, monkeypatch, utf8, environ, argv
+):
+    for var, value in environ.items():
+        monkeypatch.setenv(var, value)
+    code, out, _ = run(capsys, "show", str(data), "--lang", "en", *argv)
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[:2] for line in lines[3:]] == [["x", "behind"], ["-", "no"], ["~", "near"]]
+    assert not any(glyph in out for glyph in UNICODE.status.values() if not glyph.isascii())
+
+
+def test_show_breakdown_rows_of_many_agencies(dataset):
+    # One depth lookup per table, not one per row (that was quadratic): 50,000 rows, each
+    # indented by its depth below the first row's.
+    snap = build_snapshot([str(dataset({"defs.toml": DEFS, "obs.csv": ROWS}))])
+    n = 50_000
+    frame = pl.DataFrame(
+        {
+            "agency": [f"x{i}" for i in range(n)],
+            "depth": [2 + i % 3 for i in range(n)],
+            "unit": ["người"] * n,
+            "status": ["met"] * n,
+            "value": [float(i) for i in range(n)],
+            "numerator": [None] * n,
+            "denominator": [None] * n,
+            "attainment": [None] * n,
+            "change": [None] * n,
+            "note": [None] * n,
+        }
+    )
+    _, rows, statuses = report.breakdown_rows(snap, frame, "vi")
+    assert len(rows) == len(statuses) == n
+    assert [r[2] for r in rows[:4]] == ["x0", "  x1", "    x2", "x3"]
+    assert rows[-1][3] == "49.999 người"
 
 
 def test_default_command_without_a_terminal_prints_the_summary(data, capsys):
@@ -582,3 +660,51 @@ def test_default_command_without_a_terminal_prints_the_summary(data, capsys):
     assert code == 0
     assert "\x1b" not in out
     assert out.splitlines()[0] == "CLI test"
+
+
+# --------------------------------------------------------------------------- exports to stdout
+
+ESCAPES = {
+    "csi": "\x1b[2J",  # erase the screen
+    "osc52": "\x1b]52;c;cm0gLXJmIH4=\x07",  # write the clipboard
+    "c1": "\x9b31m",  # a C1 CSI
+    "rlo": "\u202egnp.exe",  # right-to-left override
+}
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "md", "html"])
+def test_exports_to_stdout_never_carry_escapes(dataset, capsys, fmt):
+    # Agency ids come from the CSV (no [[agency]]), with escapes in them; names in the TOML
+    # and notes carry them too (TOML escapes).
+    defs = '[[indicator]]\nid = "x"\nname = "X \\u001b[31m red \\u202e"\nunit = "%"\ntarget = 50\n'
+    rows = "indicator,agency,period,numerator,denominator,note\n" + "".join(
+        f'x,"a{kind}{seq}",2023-01,{i + 1},10,"{seq}note"\n'
+        for i, (kind, seq) in enumerate(ESCAPES.items())
+    )
+    folder = dataset({"defs.toml": defs, "obs.csv": rows})
+    for argv in ([], ["--indicator", "x"]):
+        code, out, err = run(capsys, "export", str(folder), "-f", fmt, "-o", "-", *argv)
+        assert not UNSAFE.search(out), (fmt, argv)
+        assert not UNSAFE.search(err)
+        if code == 0 and argv:
+            # The ids are shown, cleaned (each escape or override replaced by U+FFFD).
+            assert out.count("\ufffd") >= len(ESCAPES)
+        else:
+            # Otherwise such ids were refused as errors of the data, with a finding.
+            assert code in (0, 1)
+
+
+def test_svg_export_builds_no_table_and_hashes_nothing(data, tmp_path, monkeypatch, capsys):
+    from kpitui.core.export import hashing
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an svg export must not build an export table")
+
+    monkeypatch.setattr(export, "make_table", refuse)
+    before = hashing.cache_info()
+    out = tmp_path / "shot.svg"
+    code, _, err = run(capsys, "export", str(data), "-f", "svg", "--size", "80x24", "-o", str(out))
+    assert code == 0, err
+    assert out.read_text(encoding="utf-8").lstrip().startswith("<svg")
+    assert hashing.cache_info() == before

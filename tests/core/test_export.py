@@ -1,19 +1,25 @@
-"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, safe writes."""
+"""Exports (SPEC §5.2): columns, machine-readable numbers, formula escaping, clean text,
+file hashes only where shown, safe writes and file names."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 
-from kpitui.core import export, views
+from kpitui import cli
+from kpitui.core import export, formats, views
+from kpitui.core.export import hashing
 from kpitui.core.load.loader import build_snapshot
 
 SUMMARY_HEAD = [
@@ -155,16 +161,22 @@ def test_csv_escapes_formula_text_but_not_numbers(snap):
     assert notes == {"p": "", "a": "'=1+1", "b": "'-minus"}
 
 
-def test_csv_escapes_a_leading_tab():
+def test_csv_escapes_formula_like_text_then_cleans_it():
     table = export.ExportTable(
         "summary",
-        pl.DataFrame({"name": ["\tx", "x\t", "-1", "ok"], "n": [-1.0, 2.0, None, 0.0]}),
+        pl.DataFrame(
+            {
+                "name": ["\tx", "x\t", "-1", "ok", " =1+1", "\r@x", "a\nb"],
+                "n": [-1.0, 2.0, None, 0.0, float("inf"), float("nan"), 3.5],
+            }
+        ),
         "",
         "en",
     )
     rows = read_csv(export.render_csv(table))
-    assert [r["name"] for r in rows] == ["'\tx", "x\t", "'-1", "ok"]
-    assert [r["n"] for r in rows] == ["-1.0", "2.0", "", "0.0"]
+    # Escaped as written (a leading tab or CR, or blanks before = + - @), then one line.
+    assert [r["name"] for r in rows] == ["' x", "x ", "'-1", "ok", "' =1+1", "' @x", "a b"]
+    assert [r["n"] for r in rows] == ["-1.0", "2.0", "", "0.0", "", "", "3.5"]
 
 
 def test_json_numbers_and_nulls(snap):
@@ -194,12 +206,24 @@ def test_json_non_finite_numbers_are_null():
 def test_markdown_is_formatted_and_escaped(snap):
     text = export.render_md(summary_table(snap, lang="vi")).decode("utf-8")
     assert text.startswith("# Export \\| test\n")
-    assert "| Trạng thái | Chỉ tiêu |" in text
-    assert "50,24 %" in text  # vi numbers for people
-    assert "7.999 người" in text
-    assert "✗ chậm" in text
+    assert "| Trạng thái | Chỉ tiêu | Nhóm | Kỳ | Giá trị | Mục tiêu | Mức đạt | Thay đổi |" in text
+    # Words, group names, periods and units as on screen; vi numbers for people.
+    assert (
+        '| chậm | =HYPERLINK("http://x","click") | =Group | Tháng 8/2023 | 50,24% | 100% |' in text
+    )
+    assert "| không có chỉ tiêu | +1+2 |  | Tháng 8/2023 | 7.999 người |" in text
+    assert "| gần đạt | @SUM(A1) |  | Tháng 8/2023 | 2,5% | 2% | 80% | -0,5 |" in text
     en = export.render_md(summary_table(snap, lang="en")).decode("utf-8")
-    assert "50.24%" in en and "7,999 người" in en and "✗ behind" in en
+    assert "| Status | Indicator | Group | Period | Value | Target | Attainment | Change |" in en
+    assert '| behind | =HYPERLINK("http://x","click") | =Group | Aug 2023 | 50.24% | 100% |' in en
+    assert "| no target | +1+2 |  | Aug 2023 | 7,999 người |" in en
+
+
+def test_markdown_breakdown_indents_the_tree(snap):
+    text = export.render_md(breakdown_table(snap, lang="vi")).decode("utf-8")
+    assert "| Trạng thái | Đơn vị | Kỳ | Giá trị | Tử số / mẫu số | Mục tiêu |" in text
+    assert "| chậm | -Province | Tháng 8/2023 | 50,24% | 309.104 / 615.198 | 100% |" in text
+    assert "| chậm | \u00a0\u00a0Tabbed | Tháng 8/2023 | 50% | 150.000 / 300.000 |" in text
 
 
 def test_render_unknown_format(snap):
@@ -243,7 +267,7 @@ def test_default_name_and_numbered_suffix(tmp_path, monkeypatch):
     name = export.default_name("summary", "csv", datetime(2023, 9, 14, 8, 5, 3))
     assert name == "kpitui-summary-20230914-080503.csv"
     monkeypatch.setattr(
-        export, "default_name", lambda view, fmt, when=None: f"kpitui-{view}-X.{fmt}"
+        export.writing, "default_name", lambda view, fmt, when=None: f"kpitui-{view}-X.{fmt}"
     )
     paths = [
         export.write(str(i).encode(), "md", "breakdown", folder=str(tmp_path)) for i in range(3)
@@ -280,9 +304,147 @@ def test_write_to_stdout():
         ("../../etc/passwd", "passwd"),
         ("..\\..\\x.csv", "x.csv"),
         (".hidden.csv", "hidden.csv"),
-        ("báo cáo tháng 8.csv", "b_o_c_o_th_ng_8.csv"),
+        ("..", "kpitui-export"),
         ("", "kpitui-export"),
+        # Vietnamese names stay readable, composed (NFC) whatever the keyboard sent.
+        ("báo cáo tháng 8.csv", "báo cáo tháng 8.csv"),
+        (unicodedata.normalize("NFD", "Đắk Lắk quý 2.xlsx"), "Đắk Lắk quý 2.xlsx"),
+        # Control, escape and bidi characters, and what Windows refuses, become "_".
+        ("a\x1b]0;title\x07b.md", "a_]0;title_b.md"),
+        ("report\u202egnp.exe", "report_gnp.exe"),
+        ("a\tb\nc.csv", "a_b_c.csv"),
+        ('q: "x" <y> | z?*.html', "q_ _x_ _y_ _ z__.html"),
+        ("-rf.csv", "_rf.csv"),
+        ("  spaced name . ", "spaced name"),
     ],
 )
 def test_safe_name(given, expected):
     assert export.safe_name(given) == expected
+
+
+def test_safe_name_bounds_the_length_in_bytes_and_keeps_the_extension():
+    name = export.safe_name("báo cáo " * 60 + ".xlsx")
+    assert len(name.encode("utf-8")) <= 200
+    assert name.endswith(".xlsx") and name.startswith("báo cáo báo")
+    assert unicodedata.is_normalized("NFC", name)
+    long_ext = export.safe_name("x" * 300)
+    assert long_ext == "x" * 200
+
+
+# --------------------------------------------------------------------------- file hashes
+
+
+def _reads() -> int:
+    return hashing.cache_info()[1]
+
+
+def test_making_a_table_reads_no_file_and_csv_never_hashes(snap):
+    before = hashing.cache_info()
+    table = summary_table(snap)
+    breakdown_table(snap)
+    export.render(table, "csv")
+    assert hashing.cache_info() == before
+    assert table.files and {Path(f.path).name for f in table.files} == {"defs.toml", "obs.csv"}
+
+
+def test_hashes_are_computed_once_per_file_version(dataset):
+    folder = dataset({"defs.toml": DEFS, "obs.csv": ROWS})
+    snap = build_snapshot([str(folder)])
+    table = summary_table(snap)
+    reads = _reads()
+    doc = json.loads(export.render(table, "json"))
+    assert _reads() == reads + 2  # defs.toml, obs.csv
+    for f in doc["meta"]["files"]:
+        assert f["sha256"] == hashlib.sha256(Path(f["path"]).read_bytes()).hexdigest()
+    for fmt in ("json", "md", "html", "xlsx"):
+        export.render(table, fmt)
+        export.render(summary_table(snap), fmt)
+    assert _reads() == reads + 2
+    # A new version of a file is hashed again, and only that file.
+    obs = folder / "obs.csv"
+    obs.write_text(ROWS + "cnt,b,2023-08,1,,,\n", encoding="utf-8")
+    os.utime(obs, ns=(obs.stat().st_mtime_ns + 10**9,) * 2)
+    # The snapshot read the old version: its hash would name content the figures do not use.
+    stale = json.loads(export.render(table, "json"))["meta"]["files"]
+    assert [f["sha256"] is None for f in stale] == [False, True]
+    assert _reads() == reads + 2
+    fresh = summary_table(build_snapshot([str(folder)]))
+    files = json.loads(export.render(fresh, "json"))["meta"]["files"]
+    assert files[1]["sha256"] == hashlib.sha256(obs.read_bytes()).hexdigest()
+    assert _reads() == reads + 3
+
+
+def test_an_unreadable_file_has_no_hash(tmp_path):
+    assert hashing.sha256(str(tmp_path / "gone.csv")) is None
+    assert hashing.sha256(str(tmp_path)) is None  # a folder
+
+
+# --------------------------------------------------------------------------- clean text
+
+HOSTILE_TEXT = "a\x1b[2J\x1b]52;c;SGVsbG8=\x07b\x9bc\u202ed\x00e"
+"""ESC (a CSI and an OSC 52 clipboard write), BEL, a C1 CSI, U+202E, NUL."""
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "md", "html", "xlsx"])
+def test_every_text_cell_is_cleaned(fmt, tmp_path):
+    frame = pl.DataFrame(
+        {c: [HOSTILE_TEXT] for c in BREAKDOWN_HEAD if c not in ("value", "numerator")}
+    ).with_columns(
+        value=pl.lit(1.0),
+        numerator=pl.lit(1.0),
+        denominator=pl.lit(2.0),
+        target=pl.lit(None, pl.Float64),
+        attainment=pl.lit(None, pl.Float64),
+        status=pl.lit("missing"),
+        depth=pl.lit(0),
+        indicator=pl.lit(HOSTILE_TEXT),
+        note=pl.lit(HOSTILE_TEXT),
+    )
+    table = export.ExportTable(
+        "breakdown", frame, HOSTILE_TEXT, "vi", meta={"title": HOSTILE_TEXT, "search": HOSTILE_TEXT}
+    )
+    data = export.render(table, fmt)
+    if fmt == "xlsx":
+        path = tmp_path / "x.xlsx"
+        path.write_bytes(data)
+        book = openpyxl.load_workbook(path)
+        text = "\n".join(
+            str(v) for s in book.worksheets for r in s.iter_rows(values_only=True) for v in r if v
+        )
+    else:
+        text = data.decode("utf-8")
+    if fmt == "json":
+        assert "\\u001b" not in text and "\\u0000" not in text
+    if fmt == "md":
+        text = text.replace("\\[", "[").replace("\\]", "]")  # markdown escapes brackets
+    assert not UNSAFE.search(text), fmt
+    assert "a\ufffd[2J\ufffd]52;c;SGVsbG8=\ufffdb\ufffdc\ufffdd\ufffde" in text
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_one_registry_of_formats():
+    assert formats.NAMES == ("csv", "json", "xlsx", "md", "html", "svg")
+    assert [f.name for f in formats.FORMATS.values() if f.text] == [
+        "csv",
+        "json",
+        "md",
+        "html",
+        "svg",
+    ]
+    assert [f.name for f in formats.FORMATS.values() if f.hashes] == ["json", "xlsx", "md", "html"]
+    assert [f.name for f in formats.FORMATS.values() if f.for_people] == [
+        "xlsx",
+        "md",
+        "html",
+        "svg",
+    ]
+    assert {f.extension for f in formats.FORMATS.values()} == set(formats.NAMES)
+    assert cli.build_parsers()["export"]._option_string_actions["--format"].choices == formats.NAMES
+
+
+def test_svg_is_not_rendered_by_the_core(snap):
+    with pytest.raises(export.ExportError, match="picture of the dashboard"):
+        export.render(summary_table(snap), "svg")

@@ -1,4 +1,4 @@
-"""Numbers for people (SPEC §6): vi ``50,2 %`` ``309.104``; en ``50.2%`` ``309,104``."""
+"""Numbers for people (SPEC §10): vi ``50,24%`` ``309.104``; en ``50.24%`` ``309,104``."""
 
 from __future__ import annotations
 
@@ -38,9 +38,11 @@ def test_number_decimals_and_strip():
 @pytest.mark.parametrize(
     ("x", "vi", "en"),
     [
-        (50.24, "50,24 %", "50.24%"),
-        (10.5, "10,5 %", "10.5%"),
-        (105.48, "105,48 %", "105.48%"),
+        (50.24, "50,24%", "50.24%"),
+        (10.5, "10,5%", "10.5%"),
+        (105.48, "105,48%", "105.48%"),
+        (-0.5, "-0,5%", "-0.5%"),
+        (1234.5, "1.234,5%", "1,234.5%"),
         (None, "", ""),
     ],
 )
@@ -54,7 +56,7 @@ def test_value_and_with_unit():
     assert numbers.value(7999.5, "người", "vi") == "7.999,5"
     assert numbers.value(50.2, "%", "en") == "50.2%"
     assert numbers.with_unit(7999.0, "người", "vi") == "7.999 người"
-    assert numbers.with_unit(50.2, "%", "vi") == "50,2 %"
+    assert numbers.with_unit(50.2, "%", "vi") == "50,2%"
     assert numbers.with_unit(3.0, "", "en") == "3"
     assert numbers.with_unit(None, "người", "vi") == ""
 
@@ -62,12 +64,12 @@ def test_value_and_with_unit():
 @pytest.mark.parametrize(
     ("x", "vi", "en"),
     [
-        (1.2409, "124 %", "124%"),
-        (1.0548, "105 %", "105%"),
-        (0.0766, "7,7 %", "7.7%"),
-        (0.0764, "7,6 %", "7.6%"),
-        (0.21, "21 %", "21%"),
-        (0.0, "0 %", "0%"),
+        (1.2409, "124%", "124%"),
+        (1.0548, "105%", "105%"),
+        (0.0766, "7,7%", "7.7%"),
+        (0.0764, "7,6%", "7.6%"),
+        (0.21, "21%", "21%"),
+        (0.0, "0%", "0%"),
         (None, "", ""),
     ],
 )
@@ -91,6 +93,30 @@ def test_attainment(x, vi, en):
 def test_change(x, unit, vi, en):
     assert numbers.change(x, unit, "vi") == vi
     assert numbers.change(x, unit, "en") == en
+
+
+def test_the_seed_articles_percentages_are_written_as_it_writes_them():
+    # SPEC §1 and §10: the e-ID share of the seed article, 309.104 of 615.198 accounts.
+    share = 309104 * 100 / 615198
+    assert numbers.percent(share, "vi") == "50,24%"
+    assert numbers.with_unit(share, "%", "vi") == "50,24%"
+    assert numbers.fraction(309104.0, 615198.0, "vi") == "309.104 / 615.198"
+    assert " %" not in numbers.attainment(0.5024, "vi")
+
+
+@pytest.mark.parametrize(
+    ("x", "unit", "vi", "en"),
+    [
+        (1200.0, "người", "+1.200 người", "+1,200 người"),
+        (-0.5, "ngày", "-0,5 ngày", "-0.5 ngày"),
+        (2.9, "%", "+2,9", "+2.9"),  # percentage points, beside a value in %
+        (0.0, "người", "0", "0"),
+        (None, "người", "", ""),
+    ],
+)
+def test_change_with_unit(x, unit, vi, en):
+    assert numbers.change_with_unit(x, unit, "vi") == vi
+    assert numbers.change_with_unit(x, unit, "en") == en
 
 
 def test_fraction():

@@ -41,7 +41,7 @@ def test_an_idle_dashboard_writes_nothing_then_shows_a_change(demo_copy: Path, p
     before = len(app.output)
     assert bytes_after_change(app, demo_copy) > 0
     shown = bytes(app.output[before:]).decode("utf-8", "replace")
-    assert "50,41 %" in shown  # 310.104 / 615.198 e-ID accounts
+    assert "50,41%" in shown  # 310.104 / 615.198 e-ID accounts
 
 
 def test_a_one_value_change_writes_under_8_kb(demo_copy: Path, pty_app) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import pytest
 
 from kpitui.ui.app import KpiApp, make_app
 from kpitui.ui.config import Config
+from kpitui.ui.workers import views_done
 
 DEMO = Path(__file__).resolve().parents[2] / "data"
 FROZEN = datetime(2023, 9, 14, 8, 30, 0)
@@ -44,7 +45,7 @@ async def ready(pilot, app: KpiApp, timeout: float = 10.0) -> None:  # type: ign
 async def settled(pilot, app: KpiApp) -> None:  # type: ignore[no-untyped-def]
     """Wait until the views computed in workers are on screen."""
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await views_done(app)
         await pilot.pause()
 
 

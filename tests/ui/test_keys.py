@@ -213,7 +213,7 @@ async def test_details_panel_toggles_and_shows_the_formula() -> None:
         console = Console(width=70, record=True, file=io.StringIO())
         console.print(panel.content)
         text = console.export_text()
-        assert "309.104 / 615.198 = 50,24 %" in text
+        assert "309.104 / 615.198 = 50,24%" in text
         assert "Công an tỉnh" in text
         await pilot.press("d")
         assert "-visible" not in panel.classes
@@ -296,7 +296,7 @@ async def test_quick_export_writes_what_is_on_screen(tmp_path: Path) -> None:
             rows = list(csv.DictReader(fh))
         assert {r["status"] for r in rows} == {"behind"} and len(rows) == 5
         md = (tmp_path / files[1]).read_text(encoding="utf-8")
-        assert "behind" in md and "Bộ lọc" in md
+        assert "Bộ lọc: chậm" in md
 
 
 async def test_export_dialog(tmp_path: Path) -> None:

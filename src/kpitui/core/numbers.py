@@ -1,7 +1,10 @@
-"""Numbers for people, per language (SPEC §6): vi ``50,24 %`` ``309.104``; en ``50.24%`` ``309,104``.
+"""Numbers for people, per language (SPEC §10): vi ``50,24%`` ``309.104``; en ``50.24%`` ``309,104``.
 
-Values keep up to two decimals (trailing zeros dropped: ``10,5 %``, ``105,48 %``), counts
-have none; attainment has none from 10 % up. Machine formats (csv, json) never use these.
+Percentages are written as the seed article, government documents and CLDR write them: no
+space before ``%`` in either language. Values keep up to two decimals (trailing zeros dropped:
+``10,5%``, ``105,48%``), counts have none; attainment has none from 10 % up. Every surface
+(the dashboard, ``show``, the xlsx/html/md exports) formats through this module; machine
+formats (csv, json) never use it.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ def number(x: float | None, lang: str, decimals: int = 2, strip: bool = True) ->
 
 
 def percent(x: float | None, lang: str, decimals: int = 2) -> str:
-    """A value already in percent (50.24 -> vi ``50,24 %``, en ``50.24%``)."""
+    """A value already in percent (50.24 -> vi ``50,24%``, en ``50.24%``)."""
     if x is None or not math.isfinite(x):
         return ""
-    return number(x, lang, decimals) + (" %" if lang == "vi" else "%")
+    return number(x, lang, decimals) + "%"
 
 
 def value(x: float | None, unit: str, lang: str) -> str:
@@ -48,6 +51,7 @@ def value(x: float | None, unit: str, lang: str) -> str:
 
 
 def with_unit(x: float | None, unit: str, lang: str) -> str:
+    """A value and its unit: ``7.999 người``, ``6,7 ngày``, ``50,24%``."""
     text = value(x, unit, lang)
     if text and unit and unit != "%":
         text += f" {unit}"
@@ -55,7 +59,7 @@ def with_unit(x: float | None, unit: str, lang: str) -> str:
 
 
 def attainment(x: float | None, lang: str) -> str:
-    """Attainment fraction as a percentage: 1.2409 -> ``124 %``; 0.0772 -> ``7,7 %``."""
+    """Attainment fraction as a percentage: 1.2409 -> ``124%``; 0.0772 -> ``7,7%``."""
     if x is None or not math.isfinite(x):
         return ""
     pct = x * 100
@@ -71,6 +75,15 @@ def change(x: float | None, unit: str, lang: str) -> str:
     if text in ("0", ""):
         return "0"
     return "+" + text if x > 0 else text
+
+
+def change_with_unit(x: float | None, unit: str, lang: str) -> str:
+    """A signed change and the unit of a non-% indicator: ``+1.200 người``; a % indicator's
+    change is in percentage points and shown bare (``+2,9``) beside its ``50,24%``."""
+    text = change(x, unit, lang)
+    if text and text != "0" and unit and unit != "%":
+        text += f" {unit}"
+    return text
 
 
 def fraction(numerator: float | None, denominator: float | None, lang: str) -> str:

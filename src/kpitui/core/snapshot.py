@@ -31,6 +31,8 @@ class FileInfo:
     last good version is in effect); "error" (broken and never good: left out)."""
     line: str = ""
     """Where its first problem is (``path:line`` or ``path:Sheet!D14``), when it has one."""
+    mtime_ns: int = 0
+    """The modification time of the version read, exactly (``mtime`` is for people)."""
 
     @property
     def is_observations(self) -> bool:

@@ -29,6 +29,7 @@ def render_svg(snap: Snapshot, args: argparse.Namespace, lang: str) -> bytes:
     from kpitui.ui.app import make_app
     from kpitui.ui.screens.breakdown import BreakdownScreen
     from kpitui.ui.screens.dashboard import IndicatorScreen
+    from kpitui.ui.workers import views_done
 
     size = parse_size(args.size)
     app = make_app(list(snap.paths), lang, watch=False, preload=Preload.of(snap))
@@ -48,7 +49,7 @@ def render_svg(snap: Snapshot, args: argparse.Namespace, lang: str) -> bytes:
             await app.push_screen(IndicatorScreen(agency=args.agency))
         app.refresh_screens()
         for _ in range(3):
-            await app.workers.wait_for_complete()
+            await views_done(app)
             await pilot.pause()
         result["svg"] = app.export_screenshot(title=snap.definitions.dashboard.title or "kpitui")
         app.exit(0)

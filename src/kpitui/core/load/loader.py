@@ -359,7 +359,14 @@ def _definition_info(path: str, definitions: _Definitions) -> FileInfo:
     state = (
         "stale" if path in definitions.stale else "error" if path in definitions.rejected else "ok"
     )
-    return FileInfo(path, "definitions", now[1] if now else 0, now[0] / 1e9 if now else 0.0, state)
+    return FileInfo(
+        path,
+        "definitions",
+        now[1] if now else 0,
+        now[0] / 1e9 if now else 0.0,
+        state,
+        mtime_ns=now[0] if now else 0,
+    )
 
 
 def _observation_info(state: FileState, chosen: _Candidate | None) -> FileInfo:
@@ -372,7 +379,14 @@ def _observation_info(state: FileState, chosen: _Candidate | None) -> FileInfo:
         status = "stale"
     else:
         status = "error"
-    return FileInfo(state.path, kind, st[1] if st else 0, st[0] / 1e9 if st else 0.0, status)
+    return FileInfo(
+        state.path,
+        kind,
+        st[1] if st else 0,
+        st[0] / 1e9 if st else 0.0,
+        status,
+        mtime_ns=st[0] if st else 0,
+    )
 
 
 def _with_first_problems(files: list[FileInfo], findings: list[Finding]) -> list[FileInfo]:
