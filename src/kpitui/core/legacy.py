@@ -246,7 +246,7 @@ def detect(text: str, font: str | None = None) -> str | None:
 def detect_many(texts: Iterable[str], font: str | None = None) -> dict[str, str]:
     """``{text: encoding}`` for the texts that look legacy (each distinct text tested once)."""
     out: dict[str, str] = {}
-    for text in set(texts):
+    for text in dict.fromkeys(texts):  # in the order given, each once
         encoding = detect(text, font)
         if encoding is not None:
             out[text] = encoding

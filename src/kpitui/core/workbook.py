@@ -717,7 +717,15 @@ class _Header:
     """Column -> header text (NFC, blanks collapsed), for the non-blank header cells."""
 
 
-def _header_names(grid: _Grid, index: int, cells: list[Any], opts: CsvOptions) -> dict[int, str]:
+def _header_names(
+    grid: _Grid,
+    index: int,
+    cells: list[Any],
+    opts: CsvOptions,
+    known: frozenset[str] = frozenset(),
+) -> dict[int, str]:
+    """Column -> header text of one row; ``known``: the headers a wide form lists."""
+    mapping = {header_key(k): v for k, v in opts.columns}
     names: dict[int, str] = {}
     for i, value in enumerate(cells):
         col = grid.col0 + i
@@ -728,8 +736,17 @@ def _header_names(grid: _Grid, index: int, cells: list[Any], opts: CsvOptions) -
                 text = grid_head_text(grid, merge[0])
         if text and opts.legacy in legacy.ENCODINGS:
             font = grid.extras.font(index, col)
-            if _legacy_match(text, font, opts.legacy):
-                text = header_key(_convert(text, font, opts.legacy))
+            converted = header_key(_convert(text, font, opts.legacy))
+            # A header is converted when it reads as legacy text, or when only its converted
+            # form is a column the data set knows ("Ghi chó" is "Ghi chú").
+            if converted != text and (
+                _legacy_match(text, font, opts.legacy)
+                or (
+                    (_canonical_of(converted, mapping) or converted in known)
+                    and not (_canonical_of(text, mapping) or text in known)
+                )
+            ):
+                text = converted
         if text:
             names[col] = text
     return names
@@ -803,12 +820,21 @@ def _find_long_header(
     grid: _Grid, head: list[tuple[int, list[Any]]], opts: CsvOptions
 ) -> _Header | None:
     mapping = {header_key(k): v for k, v in opts.columns}
+    found: _Header | None = None
+    found_count = 0
     for index, cells in head:
         names = _header_names(grid, index, cells, opts)
-        present = {_canonical_of(n, mapping) for n in names.values()}
-        if all(r in present for r in REQUIRED):
-            return _Header(index, names)
-    return None
+        present = {_canonical_of(n, mapping) for n in names.values()} - {None}
+        if not all(r in present for r in REQUIRED):
+            if found is not None:
+                break
+            continue
+        # A header over two rows (cells merged down over both): the lower row, when it
+        # holds more of the columns, is the header.
+        if found is not None and len(present) <= found_count:
+            break
+        found, found_count = _Header(index, names), len(present)
+    return found
 
 
 def _no_header(grid: _Grid, head: list[tuple[int, list[Any]]], opts: CsvOptions) -> None:
@@ -1451,8 +1477,9 @@ def _find_wide_header(
     """The row with the agency header and the most of the listed headers (the first such)."""
     best: tuple[int, _Header] | None = None
     listed = {c.header for c in wide.columns}
+    known = frozenset({wide.agency, *listed})
     for index, cells in head:
-        names = _header_names(grid, index, cells, opts)
+        names = _header_names(grid, index, cells, opts, known)
         values = set(names.values())
         if wide.agency not in values:
             continue
