@@ -854,3 +854,13 @@ def test_wide_form_with_legacy_headers(tmp_path: Path) -> None:
     table = read_wide(path, spec, CsvOptions(legacy="tcvn3"))
     assert table.frame.height == 4
     assert table.frame["note"].to_list()[1] == "đủ"
+
+
+def test_legacy_names_in_the_toml_are_warnings() -> None:
+    found = _toml(
+        '[[agency]]\nid = "ba_ria"\nname = "TP Bµ RÞa"\n\n[[agency]]\nid = "b"\nname = "Bà Rịa"\n'
+    )
+    assert found == [
+        "d.toml:1: warning: agency 'ba_ria': name 'TP Bµ RÞa' looks typed in TCVN3 (.VnTime) "
+        "and reads as 'TP Bà Rịa'"
+    ]

@@ -384,6 +384,7 @@ def _validate_document(out: FileDefinitions, loc: Locator, doc: dict[str, Any]) 
                     handler(out, _Table(out, loc, kind, index, table, label))
     if isinstance(doc.get("sheet"), list):
         _sheets(out, loc, doc["sheet"])
+    _legacy_names(out)
 
 
 def _label(kind: str, table: dict[str, Any], index: int) -> str:
@@ -579,6 +580,31 @@ def _sheets(out: FileDefinitions, loc: Locator, tables: list[Any]) -> None:
                     base=base,
                     path=out.path,
                     line=t.line_of()[0],
+                )
+            )
+
+
+def _legacy_names(out: FileDefinitions) -> None:
+    """A warning for each name that reads as TCVN3 or VNI text (copied from an old workbook):
+    the TOML is the user's own file, so it is shown converted, not converted (SPEC §8.3)."""
+    from kpitui.core import legacy
+
+    named: list[tuple[str, str, str, int]] = [
+        *(("group", g.id, g.name, g.line) for g in out.groups),
+        *(("indicator", i.id, i.name, i.line) for i in out.indicators),
+        *(("agency", a.id, a.name, a.line) for a in out.agencies),
+    ]
+    for kind, ident, name, line in named:
+        encoding = legacy.detect(name)
+        if encoding is not None:
+            out.findings.append(
+                fnd.warning(
+                    out.path,
+                    line,
+                    f"{kind} {quote(ident)}: name {quote(name)} looks typed in "
+                    f"{legacy.describe(encoding)} and reads as "
+                    f"{quote(legacy.convert(name, encoding))}",
+                    kind="legacy_font",
                 )
             )
 

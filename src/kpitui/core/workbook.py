@@ -394,7 +394,9 @@ def _open_book(path: str) -> tuple[Any, str, list[Finding]]:
         )
     try:
         book = python_calamine.CalamineWorkbook.from_path(path)
-    except _FAILURES:
+    except BaseException as exc:
+        if not _failure(exc):
+            raise
         if kind == "ole":
             raise _file_error(
                 path, "cannot read this Excel 97 workbook; save it as .xlsx", kind="xls"
@@ -405,20 +407,11 @@ def _open_book(path: str) -> tuple[Any, str, list[Finding]]:
     return book, kind, notes
 
 
-def _panic_types() -> tuple[type[BaseException], ...]:
-    try:
-        from pyo3_runtime import PanicException  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - depends on how the extension was built
-        return ()
-    return (PanicException,)
-
-
-_FAILURES: tuple[type[BaseException], ...] = (
-    Exception,
-    *_panic_types(),
-)
-"""What the calamine extension raises on a bad file: its own errors, OSError, ValueError, and
-a Rust panic (a ``BaseException``)."""
+def _failure(exc: BaseException) -> bool:
+    """Whether an exception from the calamine extension means a bad file: its own errors,
+    OSError, ValueError, and a Rust panic (``PanicException``, a ``BaseException``); not an
+    interrupt, an exit, a generator being closed or memory running out."""
+    return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | MemoryError)
 
 
 def _pick_sheet(book: Any, path: str, wanted: str | None) -> tuple[str, list[Finding]]:
@@ -461,7 +454,9 @@ def _workbook_grid(path: str, wanted: str | None, scan_fonts: bool = True) -> _G
     try:
         ws = book.get_sheet_by_name(name)
         start = ws.start
-    except _FAILURES:
+    except BaseException as exc:
+        if not _failure(exc):
+            raise
         raise _file_error(
             path, f"cannot read sheet {quote(name)}: the workbook is damaged", "corrupt"
         ) from None
@@ -469,7 +464,7 @@ def _workbook_grid(path: str, wanted: str | None, scan_fonts: bool = True) -> _G
     if kind == "zip" and path.lower().endswith((".xlsx", ".xlsm")):
         extras = _xlsx_extras(path, name, scan_fonts)
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    with contextlib.suppress(*_FAILURES):
+    with contextlib.suppress(Exception):
         merged = [(tuple(a), tuple(b)) for a, b in (ws.merged_cell_ranges or [])]  # type: ignore[misc]
     col0 = 0 if start is None else int(start[1])
 
@@ -478,7 +473,9 @@ def _workbook_grid(path: str, wanted: str | None, scan_fonts: bool = True) -> _G
             return
         try:
             yield from enumerate(ws.iter_rows())
-        except _FAILURES:
+        except BaseException as exc:
+            if not _failure(exc):
+                raise
             raise _file_error(
                 path, f"cannot read sheet {quote(name)}: the workbook is damaged", "corrupt"
             ) from None
