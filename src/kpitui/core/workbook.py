@@ -1211,34 +1211,43 @@ def _legacy_columns(grid: _Grid, frame: pl.DataFrame, opts: CsvOptions) -> pl.Da
             if (f"_where_{name.removeprefix('_text_')}" in frame.columns)
             else None
         )
+        # Only non-ASCII text can be legacy text; without fonts each distinct text is
+        # tested once.
+        candidates = series.str.contains(r"[^\x00-\x7F]").fill_null(False)
         if use_fonts and wheres is not None:
-            pairs = [
-                (text, grid.extras.font(*parse_ref(w.rsplit("!", 1)[-1])) if w else None)
-                for text, w in zip(series.to_list(), wheres.to_list(), strict=True)
-            ]
+            index = candidates.arg_true().to_list()
+            texts, places = series.to_list(), wheres.to_list()
+            pairs = {
+                i: (texts[i], grid.extras.font(*parse_ref(places[i].rsplit("!", 1)[-1])))
+                for i in index
+                if places[i]
+            }
         else:
-            pairs = [(text, None) for text in series.to_list()]
+            distinct = series.filter(candidates).unique().to_list()
+            hits = [t for t in distinct if legacy.detect(t) is not None]
+            index = series.is_in(hits).fill_null(False).arg_true().to_list() if hits else []
+            pairs = dict(
+                zip(index, ((t, None) for t in series.gather(index).to_list()), strict=True)
+            )
         found: dict[tuple[str, str | None], str] = {}
-        for key in set(pairs):
-            text, font = key
-            if text is None or text.isascii():
-                continue
-            encoding = legacy.detect(text, font)
+        for key in set(pairs.values()):
+            encoding = legacy.detect(key[0], key[1])
             if encoding is not None:
                 found[key] = encoding
         if not found:
             continue
-        rows = [i for i, key in enumerate(pairs) if key in found]
+        rows = [i for i, key in pairs.items() if key in found]
         is_id = name in ("indicator", "agency")
         convert = opts.legacy in legacy.ENCODINGS and not is_id
         converted = [i for i in rows if convert and found[pairs[i]] == opts.legacy]
+        done = set(converted)
         if converted:
             values = series.to_list()
             for i in converted:
                 text, font = pairs[i]
                 values[i] = unicodedata.normalize("NFC", _convert(str(text), font, opts.legacy))
             updates[name] = values
-        left = [i for i in rows if i not in set(converted)]
+        left = [i for i in rows if i not in done]
         if left:
             i = left[0]
             text, font = pairs[i]
