@@ -864,3 +864,82 @@ def test_legacy_names_in_the_toml_are_warnings() -> None:
         "d.toml:1: warning: agency 'ba_ria': name 'TP Bµ RÞa' looks typed in TCVN3 (.VnTime) "
         "and reads as 'TP Bà Rịa'"
     ]
+
+
+def test_damaged_workbooks_never_raise(tmp_path: Path) -> None:
+    """Broken XML inside a sound zip, and broken bytes of the zip: always a SourceTable."""
+    import io
+    import random
+
+    book = xlsxwriter.Workbook(str(tmp_path / "base.xlsx"))
+    ws = book.add_worksheet("BC")
+    ws.write_row(0, 0, [*HEADER[:4], "note"])
+    for r in range(1, 30):
+        ws.write_row(r, 0, ["i", f"a{r}", "2024-06", r * 1.5, "Céng hoµ"])
+    ws.write_formula(5, 3, "=1/0", None, "#DIV/0!")
+    ws.set_row(7, None, None, {"hidden": True})
+    book.close()
+    data = (tmp_path / "base.xlsx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    rnd = random.Random(7)
+    spec = SheetSpec(
+        files="*", agency="agency", period="2024", columns=(SheetColumn("value", "i", "value"),)
+    )
+    inserts = [
+        b"<f>A1</f>",
+        b' hidden="1"',
+        b' t="e"',
+        b"<v>#REF!</v>",
+        b'<c r="ZZZ99999999">',
+        b' s="999"',
+    ]
+    for _ in range(40):
+        if rnd.random() < 0.5:
+            raw = bytearray(data)
+            for _ in range(rnd.randint(1, 10)):
+                raw[rnd.randrange(len(raw))] = rnd.randrange(256)
+        else:
+            changed = dict(members)
+            name = rnd.choice(["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"])
+            xml = bytearray(changed[name])
+            for _ in range(rnd.randint(1, 6)):
+                i = rnd.randrange(len(xml))
+                if rnd.random() < 0.5:
+                    del xml[i : i + rnd.randint(1, 30)]
+                else:
+                    xml[i:i] = rnd.choice(inserts)
+            changed[name] = bytes(xml)
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w") as zf:
+                for n, d in changed.items():
+                    zf.writestr(n, d)
+            raw = bytearray(out.getvalue())
+        (tmp_path / "fz.xlsx").write_bytes(bytes(raw))
+        for table in (
+            read_workbook("fz.xlsx", CsvOptions(legacy="tcvn3")),
+            read_wide("fz.xlsx", spec, CsvOptions()),
+        ):
+            assert table.frame.height or table.findings
+            for f in table.findings:
+                assert f.format().startswith("fz.xlsx")
+
+
+def test_a_workbook_whose_default_font_is_legacy(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(
+        str(tmp_path / "f.xlsx"), {"default_format_properties": {"font_name": ".VnTime"}}
+    )
+    ws = book.add_worksheet("BC")
+    unicode_font = book.add_format({"font_name": "Times New Roman"})
+    ws.write_row(0, 0, [*HEADER[:4], "note"])
+    ws.write_row(1, 0, ["i", "a", "2024-06", 1, "Céng"])
+    ws.write_row(2, 0, ["i", "b", "2024-06", 2])
+    ws.write_string(2, 4, "Céng", unicode_font)
+    book.close()
+    table = read_workbook("f.xlsx", CsvOptions())
+    assert messages(table) == [
+        "f.xlsx:BC!E2: warning: column 'note': 'Céng' looks typed in TCVN3 (.VnTime) and reads "
+        "as 'Cộng'; set [csv] legacy = \"tcvn3\" to convert on load"
+    ]
+    converted = read_workbook("f.xlsx", CsvOptions(legacy="tcvn3"))
+    assert converted.frame["note"].to_list() == ["Cộng", "Céng"]
