@@ -18,7 +18,7 @@ import pytest
 import xlsxwriter
 from polars.testing import assert_frame_equal
 
-from kpitui.core import workbook
+from kpitui.core import sheetxml, workbook
 from kpitui.core.definitions import load_definitions, parse_file
 from kpitui.core.model import CsvOptions, SheetColumn, SheetSpec
 from kpitui.core.workbook import (
@@ -403,7 +403,7 @@ def test_a_sheet_too_large_to_unpack_is_refused(
     path = xlsx(
         tmp_path / "big.xlsx", [HEADER[:4]] + [["i", f"a{r}", "2024", r] for r in range(2000)]
     )
-    monkeypatch.setattr(workbook, "MAX_XML_BYTES", 10_000)
+    monkeypatch.setattr(sheetxml, "MAX_XML_BYTES", 10_000)
     table = read_workbook(path, CsvOptions())
     assert [f.kind for f in table.findings] == ["too_large"]
     assert "split it" in table.findings[0].message

@@ -50,8 +50,6 @@ import operator
 import os
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -60,9 +58,10 @@ from typing import Any
 import polars as pl
 
 from kpitui.core import findings as fnd
-from kpitui.core import legacy
+from kpitui.core import legacy, sheetxml
 from kpitui.core.findings import Finding, Severity
 from kpitui.core.model import CsvOptions, SheetColumn, SheetSpec
+from kpitui.core.sheetxml import Extras, cell_ref, col_letter, parse_ref
 from kpitui.core.text import quote
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".ods")
@@ -77,11 +76,8 @@ HEADER_SEARCH_ROWS = 50
 """The header row is looked for in this many rows at the top of a sheet."""
 MAX_WORKBOOK_BYTES = 512 * 1024**2
 """A larger workbook is refused: a clear message beats running out of memory."""
-MAX_XML_BYTES = 4 * 1024**3
-"""A sheet whose XML unpacks to more than this is refused (a zip bomb, or far too big)."""
 MAX_CELL_FINDINGS = 20
 """Cell findings of one kind shown per file, then a count."""
-_CHUNK = 8 * 1024**2
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.UInt32(),
@@ -157,32 +153,6 @@ def sheet_for(path: str, specs: Sequence[SheetSpec]) -> SheetSpec | None:
 # --------------------------------------------------------------------------- cells
 
 
-def col_letter(col: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_ref(row: int, col: int) -> str:
-    """0-based (row, col) -> ``D14``."""
-    return f"{col_letter(col)}{row + 1}"
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """``D14`` -> 0-based (13, 3)."""
-    m = re.fullmatch(r"([A-Za-z]{1,3})([1-9][0-9]*)", ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)) - 1, col - 1
-
-
 def header_key(value: object) -> str:
     """A header cell as compared with the mapping: NFC text, blanks collapsed (a header may
     wrap over lines in its cell)."""
@@ -233,24 +203,6 @@ class _Unreadable(Exception):
 
 
 @dataclass
-class _Extras:
-    """What the sheet's XML says that the cell values do not (``.xlsx``/``.xlsm`` only)."""
-
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    """Error cells -> the error (``#DIV/0!``)."""
-    no_value: dict[tuple[int, int], str] = field(default_factory=dict)
-    """Formula cells saved without a value -> the formula."""
-    hidden_rows: set[int] = field(default_factory=set)
-    fonts: dict[tuple[int, int], str] = field(default_factory=dict)
-    """Cells in a legacy font -> the font's name."""
-    default_font: str | None = None
-    """The font of cells without a style, when it is a legacy font."""
-
-    def font(self, row: int, col: int) -> str | None:
-        return self.fonts.get((row, col), self.default_font)
-
-
-@dataclass
 class _Grid:
     """One sheet (or a CSV file): rows of cells, read lazily, and where they are."""
 
@@ -260,7 +212,7 @@ class _Grid:
     """(0-based row number, cells from column :attr:`col0`)."""
     col0: int = 0
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
-    extras: _Extras = field(default_factory=_Extras)
+    extras: Extras = field(default_factory=Extras)
     is_csv: bool = False
     lines: list[int] | None = None
     """CSV: the line of each record, when quoted fields span lines."""
@@ -460,9 +412,12 @@ def _workbook_grid(path: str, wanted: str | None, scan_fonts: bool = True) -> _G
         raise _file_error(
             path, f"cannot read sheet {quote(name)}: the workbook is damaged", "corrupt"
         ) from None
-    extras = _Extras()
+    extras = Extras()
     if kind == "zip" and path.lower().endswith((".xlsx", ".xlsm")):
-        extras = _xlsx_extras(path, name, scan_fonts)
+        try:
+            extras = sheetxml.scan(path, name, scan_fonts)
+        except sheetxml.SheetXmlError as exc:
+            raise _file_error(path, str(exc), exc.kind) from None
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
     with contextlib.suppress(Exception):
         merged = [(tuple(a), tuple(b)) for a, b in (ws.merged_cell_ranges or [])]  # type: ignore[misc]
@@ -483,182 +438,6 @@ def _workbook_grid(path: str, wanted: str | None, scan_fonts: bool = True) -> _G
     grid = _Grid(path, name, rows(), col0=col0, merged=merged, extras=extras)
     grid.findings.extend(notes + more)
     return grid
-
-
-# --------------------------------------------------------------------------- xlsx XML
-
-
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ROW_TAG = re.compile(rb"<row\b[^>]*>")
-_ATTR_R = re.compile(rb'\br="([0-9]+)"')
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
-_CELL_START = re.compile(rb"<c\b[^>]*>")
-_CELL_R = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
-_CELL_S = re.compile(rb'\bs="([0-9]+)"')
-_ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"[^>]*>.*?</c>', re.DOTALL)
-_VALUE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v>")
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
-
-
-def _zip_read(zf: zipfile.ZipFile, name: str, limit: int = 64 * 1024**2) -> bytes | None:
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        return None
-    if info.file_size > limit:
-        return None
-    return zf.read(info)
-
-
-def _sheet_member(zf: zipfile.ZipFile, sheet: str) -> str | None:
-    wb = _zip_read(zf, "xl/workbook.xml")
-    rels = _zip_read(zf, "xl/_rels/workbook.xml.rels")
-    if wb is None or rels is None:
-        return None
-    rid = None
-    for el in ET.fromstring(wb).iter(f"{_NS}sheet"):
-        if el.get("name") == sheet:
-            rid = el.get(f"{_REL_NS}id")
-    for el in ET.fromstring(rels).iter(f"{_PKG_REL}Relationship"):
-        if el.get("Id") == rid:
-            target = el.get("Target") or ""
-            return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return None
-
-
-def _legacy_styles(zf: zipfile.ZipFile) -> dict[int, str]:
-    """Style index -> font name, for the styles whose font is a legacy one."""
-    data = _zip_read(zf, "xl/styles.xml")
-    if data is None:
-        return {}
-    root = ET.fromstring(data)
-    fonts_el = root.find(f"{_NS}fonts")
-    xfs_el = root.find(f"{_NS}cellXfs")
-    if fonts_el is None or xfs_el is None:
-        return {}
-    fonts = []
-    for font in fonts_el.findall(f"{_NS}font"):
-        name_el = font.find(f"{_NS}name")
-        fonts.append(name_el.get("val", "") if name_el is not None else "")
-    out: dict[int, str] = {}
-    for index, xf in enumerate(xfs_el.findall(f"{_NS}xf")):
-        try:
-            name = fonts[int(xf.get("fontId", "0"))]
-        except (ValueError, IndexError):
-            continue
-        if legacy.font_encoding(name) is not None:
-            out[index] = name
-    return out
-
-
-def _xlsx_extras(path: str, sheet: str, scan_fonts: bool) -> _Extras:
-    """One streaming pass over the sheet XML for error cells, formulas without a value,
-    hidden rows and cells in legacy fonts."""
-    extras = _Extras()
-    try:
-        with zipfile.ZipFile(path) as zf:
-            member = _sheet_member(zf, sheet)
-            if member is None:
-                return extras
-            info = zf.getinfo(member)
-            if info.file_size > MAX_XML_BYTES:
-                raise _file_error(
-                    path,
-                    f"sheet {quote(sheet)} unpacks to more than {MAX_XML_BYTES // 2**30} GiB; split it",
-                    "too_large",
-                )
-            styles = _legacy_styles(zf) if scan_fonts else {}
-            extras.default_font = styles.get(0)
-            with zf.open(info) as fh:
-                tail = b""
-                read = 0
-                while True:
-                    block = fh.read(_CHUNK)
-                    read += len(block)
-                    if read > MAX_XML_BYTES:  # the header lied about the size
-                        raise _file_error(
-                            path, f"sheet {quote(sheet)} is too large; split it", "too_large"
-                        )
-                    data = tail + block
-                    if block:
-                        cut = data.rfind(b"</row>")
-                        if cut < 0:
-                            tail = data
-                            continue
-                        cut += len(b"</row>")
-                        data, tail = data[:cut], data[cut:]
-                    _scan_chunk(data, extras, styles)
-                    if not block:
-                        break
-    except (zipfile.BadZipFile, OSError, ET.ParseError, EOFError, ValueError):
-        raise _file_error(
-            path, "cannot read: the workbook is damaged (open and save it again)", "corrupt"
-        ) from None
-    return extras
-
-
-def _scan_chunk(data: bytes, extras: _Extras, styles: dict[int, str]) -> None:
-    if b'hidden="' in data:
-        for m in _ROW_TAG.finditer(data):
-            tag = m.group(0)
-            if _HIDDEN.search(tag):
-                r = _ATTR_R.search(tag)
-                if r:
-                    extras.hidden_rows.add(int(r.group(1)) - 1)
-    if b't="e"' in data:
-        for m in _ERROR_CELL.finditer(data):
-            cell = m.group(0)
-            ref = _CELL_R.search(cell)
-            value = _VALUE.search(cell)
-            if ref:
-                extras.errors[_ref(ref)] = (value.group(1) if value else b"#N/A").decode(
-                    "utf-8", "replace"
-                )
-    if b"<f" in data:
-        pos = data.find(b"<f")
-        while pos >= 0:
-            start = data.rfind(b"<c ", 0, pos)
-            end = data.find(b"</c>", pos)
-            if start >= 0 and end >= 0:
-                cell = data[start : end + 4]
-                head = _CELL_START.match(cell)
-                value = _VALUE.search(cell)
-                if (
-                    head
-                    and (value is None or not value.group(1))
-                    and b't="str"' not in head.group(0)
-                ):
-                    ref = _CELL_R.search(head.group(0))
-                    formula = _FORMULA.search(cell)
-                    if ref:
-                        text = (formula.group(1) or b"") if formula else b""
-                        extras.no_value[_ref(ref)] = _xml_text(text)
-            pos = data.find(b"<f", (end + 4) if end >= 0 else pos + 2)
-    if styles:
-        for m in _CELL_START.finditer(data):
-            tag = m.group(0)
-            s = _CELL_S.search(tag)
-            index = int(s.group(1)) if s else 0
-            name = styles.get(index)
-            if name != extras.default_font:
-                ref = _CELL_R.search(tag)
-                if ref and name is not None:
-                    extras.fonts[_ref(ref)] = name
-                elif ref:
-                    extras.fonts[_ref(ref)] = ""
-
-
-def _ref(m: re.Match[bytes]) -> tuple[int, int]:
-    return parse_ref(m.group(1).decode() + m.group(2).decode())
-
-
-def _xml_text(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
-        text = text.replace(entity, char)
-    return text.replace("&amp;", "&")
 
 
 # --------------------------------------------------------------------------- CSV as a grid
