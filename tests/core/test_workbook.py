@@ -943,3 +943,17 @@ def test_a_workbook_whose_default_font_is_legacy(tmp_path: Path) -> None:
     ]
     converted = read_workbook("f.xlsx", CsvOptions(legacy="tcvn3"))
     assert converted.frame["note"].to_list() == ["Cộng", "Céng"]
+
+
+def test_many_error_cells_are_counted_not_listed(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "e.xlsx"))
+    ws = book.add_worksheet("BC")
+    ws.write_row(0, 0, HEADER[:4])
+    for r in range(1, 31):
+        ws.write_row(r, 0, ["i", f"a{r}", "2024-06"])
+        ws.write_formula(r, 3, "=1/0", None, "#DIV/0!")
+    book.close()
+    found = messages(read_workbook("e.xlsx", CsvOptions()))
+    assert len(found) == 21
+    assert found[0].startswith("e.xlsx:BC!D2: error: column 'value': the cell holds the error")
+    assert found[-1] == "e.xlsx:BC!D22: error: ... and 10 more cells like this"

@@ -589,7 +589,35 @@ def read_workbook(path: str, opts: CsvOptions, sheet: str | None = None) -> Sour
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
-    return fnd.sort_findings(findings)
+    """The findings in file order, at most :data:`MAX_CELL_FINDINGS` of each kind of cell
+    finding (then one that counts the rest): a sheet of 5 000 ``#DIV/0!`` is one message."""
+    out: list[Finding] = []
+    seen: dict[tuple[str, Severity], int] = {}
+    extra: dict[tuple[str, Severity], tuple[Finding, int]] = {}
+    for f in fnd.sort_findings(findings):
+        key = (f.kind, f.severity)
+        n = seen.get(key, 0) + 1
+        seen[key] = n
+        if f.kind in _CELL_KINDS and n > MAX_CELL_FINDINGS:
+            last, count = extra.get(key, (f, 0))
+            extra[key] = (last, count + 1)
+            continue
+        out.append(f)
+    for first_left_out, count in extra.values():
+        out.append(
+            Finding(
+                first_left_out.path,
+                first_left_out.line,
+                first_left_out.severity,
+                f"... and {count} more cells like this",
+                kind=first_left_out.kind,
+                place=first_left_out.place,
+            )
+        )
+    return out
+
+
+_CELL_KINDS = frozenset({"error_cell", "note_only"})
 
 
 def _find_long_header(
