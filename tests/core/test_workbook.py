@@ -957,3 +957,22 @@ def test_many_error_cells_are_counted_not_listed(tmp_path: Path) -> None:
     assert len(found) == 21
     assert found[0].startswith("e.xlsx:BC!D2: error: column 'value': the cell holds the error")
     assert found[-1] == "e.xlsx:BC!D22: error: ... and 10 more cells like this"
+
+
+def test_wide_form_error_cells_and_a_missing_period_column(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "w.xlsx"))
+    ws = book.add_worksheet("BC")
+    ws.write_row(0, 0, ["agency", "period", "tk.numerator", "tk.denominator"])
+    ws.write_row(1, 0, ["xa_a", "2024-06", 1, 2])
+    ws.write_row(2, 0, ["xa_b", "2024-06", None, 4])
+    ws.write_formula(2, 2, "=#REF!", None, "#REF!")
+    book.close()
+    table = read_workbook("w.xlsx", CsvOptions())
+    assert messages(table) == [
+        "w.xlsx:BC!C3: error: tk.numerator: the cell holds the error #REF! (correct the formula)"
+    ]
+    assert table.frame["agency"].to_list() == ["xa_a"]
+    no_period = xlsx(tmp_path / "p.xlsx", [["agency", "tk.value"], ["xa_a", 1]])
+    assert messages(read_workbook(no_period, CsvOptions())) == [
+        "p.xlsx:BC thang!A1: error: the header row has no 'period' column (each row's period)"
+    ]

@@ -62,7 +62,7 @@ from kpitui.core import legacy, sheetxml
 from kpitui.core.findings import Finding, Severity
 from kpitui.core.model import CsvOptions, SheetColumn, SheetSpec
 from kpitui.core.sheetxml import Extras, cell_ref, col_letter, parse_ref
-from kpitui.core.text import quote
+from kpitui.core.text import clean, quote
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".ods")
 """Workbook files a data folder reads (SPEC §8.1)."""
@@ -478,7 +478,9 @@ def _csv_grid(path: str, opts: CsvOptions) -> _Grid:
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _Unreadable(fnd.error(path, start, f"malformed CSV: {exc}", kind="ragged")) from None
+        raise _Unreadable(
+            fnd.error(path, start, f"malformed CSV: {clean(str(exc))}", kind="ragged")
+        ) from None
     plain = all(line == i + 1 for i, line in enumerate(lines))
     return _Grid(path, "", iter(records), is_csv=True, lines=None if plain else lines)
 
@@ -509,7 +511,7 @@ def _header_names(
         if not text:
             merge = grid.merge_of(index, col)
             if merge and merge[0][0] < index and merge[0][1] == merge[1][1] == col:
-                text = grid_head_text(grid, merge[0])
+                text = _head_text(grid, merge[0])
         if text and opts.legacy in legacy.ENCODINGS:
             font = grid.extras.font(index, col)
             converted = header_key(_convert(text, font, opts.legacy))
@@ -528,7 +530,7 @@ def _header_names(
     return names
 
 
-def grid_head_text(grid: _Grid, at: tuple[int, int]) -> str:
+def _head_text(grid: _Grid, at: tuple[int, int]) -> str:
     """The header text of a cell among the first rows ("" when blank or further down)."""
     cells = grid.head.get(at[0])
     if cells is None:
@@ -722,7 +724,7 @@ def _merged_headers(grid: _Grid, header: _Header, used: set[int]) -> bool:
     for (r0, c0), (r1, c1) in grid.merged:
         if not (r0 <= header.row <= r1) or c1 == c0:
             continue
-        text = header.names.get(c0) if r0 == header.row else grid_head_text(grid, (r0, c0))
+        text = header.names.get(c0) if r0 == header.row else _head_text(grid, (r0, c0))
         if not text:
             continue
         span = f"{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"
@@ -1183,6 +1185,13 @@ def _read_wide_grid(
         used.add(period_col)
     ok = _merged_headers(grid, header, used) and ok and not missing
     period, period_where = _wide_period(grid, head, wide)
+    if period is None and period_col is None and wide.period_cell is None:
+        grid.error(
+            header.row,
+            min(header.names),
+            "the header row has no 'period' column (each row's period)",
+            "header",
+        )
     if not ok or (period is None and period_col is None):
         return SourceTable(empty_frame(), _sorted(grid.findings), grid.sheet)
     columns = [(c, by_name[c.header]) for c in wide.columns]
@@ -1207,7 +1216,7 @@ def _read_wide_grid(
             filled = [
                 f
                 for f in ("value", "numerator", "denominator")
-                if f in figures and not _is_blank(cell(figures[f]))
+                if f in figures and (not _is_blank(cell(figures[f])) or (index, figures[f]) in bad)
             ]
             if not filled:
                 note_col = figures.get("note")
