@@ -976,3 +976,65 @@ def test_wide_form_error_cells_and_a_missing_period_column(tmp_path: Path) -> No
     assert messages(read_workbook(no_period, CsvOptions())) == [
         "p.xlsx:BC thang!A1: error: the header row has no 'period' column (each row's period)"
     ]
+
+
+def test_csv_long_workbook_and_wide_form_hold_the_same_figures(tmp_path: Path) -> None:
+    """One set of observations written three ways reads back as the same rows."""
+    import random
+
+    rnd = random.Random(3)
+    agencies = [f"xa_{i:02d}" for i in range(12)]
+    rows = []
+    for agency in agencies:
+        num = float(rnd.randint(0, 900))
+        rows.append(("dd_kich_hoat", agency, "2024-06", None, num, num + rnd.randint(1, 99), None))
+        rows.append(
+            ("cap_quang", agency, "2024-06", round(rnd.random() * 1e4, 3), None, None, "ghi chú")
+        )
+    schema = {
+        "indicator": pl.String,
+        "agency": pl.String,
+        "period": pl.String,
+        "value": pl.Float64,
+        "numerator": pl.Float64,
+        "denominator": pl.Float64,
+        "note": pl.String,
+    }
+    expected = pl.DataFrame(rows, schema=schema, orient="row")
+    expected.write_csv(tmp_path / "obs.csv")
+    from_csv = pl.read_csv(tmp_path / "obs.csv", schema=schema)
+
+    book = xlsxwriter.Workbook(str(tmp_path / "obs.xlsx"))
+    ws = book.add_worksheet("BC")
+    ws.write_row(0, 0, ["Báo cáo tháng 6/2024"])
+    ws.write_row(2, 0, list(schema))
+    for r, row in enumerate(rows, start=3):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v)
+    book.close()
+    long = read_workbook("obs.xlsx", CsvOptions())
+    assert long.findings == []
+    assert_frame_equal(long.frame.select(list(schema)), from_csv)
+
+    book = xlsxwriter.Workbook(str(tmp_path / "wide.xlsx"))
+    ws = book.add_worksheet("Biểu 01")
+    ws.write_row(3, 0, ["Mã", "Đã kích hoạt", "Đã đăng ký", "Hộ cáp quang", "Ghi chú"])
+    for r, agency in enumerate(agencies, start=4):
+        a, b = rows[2 * (r - 4)], rows[2 * (r - 4) + 1]
+        ws.write_row(r, 0, [agency, a[4], a[5], b[3], b[6]])
+    book.close()
+    spec = SheetSpec(
+        files="wide.xlsx",
+        agency="Mã",
+        period="2024-06",
+        columns=(
+            SheetColumn("Đã kích hoạt", "dd_kich_hoat", "numerator"),
+            SheetColumn("Đã đăng ký", "dd_kich_hoat", "denominator"),
+            SheetColumn("Hộ cáp quang", "cap_quang", "value"),
+            SheetColumn("Ghi chú", "cap_quang", "note"),
+        ),
+    )
+    wide = read_wide("wide.xlsx", spec, CsvOptions())
+    assert wide.findings == []
+    assert_frame_equal(wide.frame.select(list(schema)), from_csv)
