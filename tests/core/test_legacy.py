@@ -152,3 +152,20 @@ def test_detect_many_reports_the_legacy_texts_only() -> None:
 def test_unknown_encoding_is_refused() -> None:
     with pytest.raises(ValueError):
         convert("x", "viqr")
+
+
+def test_tcvn3_agrees_with_the_c_library() -> None:
+    """glibc's TCVN5712-1 decoder, an independent implementation of the standard, reads every
+    TCVN3 byte and every hand-converted text as our table does."""
+    import shutil
+    import subprocess
+
+    iconv = shutil.which("iconv")
+    assert iconv, "iconv (glibc) is part of every Debian system"
+    legacy_texts = [legacy for legacy, _ in TCVN3_CASES]
+    raw = "\n".join(legacy_texts).encode("cp1252")
+    out = subprocess.run(
+        [iconv, "-f", "TCVN5712-1", "-t", "UTF-8"], input=raw, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    theirs = unicodedata.normalize("NFC", out).split("\n")
+    assert theirs == [convert(t, TCVN3) for t in legacy_texts] == [u for _, u in TCVN3_CASES]

@@ -20,8 +20,9 @@ when the converted text is plausible Vietnamese (no such character left, at most
 word). A text without evidence (``Céng``) is ambiguous: the cell's font, when the workbook has
 one, settles it (:func:`font_encoding`).
 
-The tables were built by hand from the code charts and are checked in ``tests/core/test_legacy.py``
-against text converted by hand.
+The tables were built by hand from the code charts and are checked in
+``tests/core/test_legacy.py`` against text converted by hand, and the TCVN3 one also against
+the C library's own TCVN 5712 decoder (``iconv -f TCVN5712-1``).
 """
 
 from __future__ import annotations
