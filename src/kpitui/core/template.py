@@ -179,7 +179,7 @@ def build(
     )
     ids_fmt = book.add_format({"font_color": "#808080", "font_size": 8, "border": 1})
     locked = book.add_format({"border": 1, "bg_color": "#F2F2F2"})
-    entry = book.add_format({"locked": False, "border": 1, "num_format": "#,##0.##"})
+    entry = book.add_format({"locked": False, "border": 1})
 
     form = FORM_SHEET["en" if lang == "en" else "vi"]
     ws = book.add_worksheet(form)
