@@ -403,7 +403,7 @@ def test_a_sheet_too_large_to_unpack_is_refused(
     path = xlsx(
         tmp_path / "big.xlsx", [HEADER[:4]] + [["i", f"a{r}", "2024", r] for r in range(2000)]
     )
-    monkeypatch.setattr(sheetxml, "MAX_XML_BYTES", 10_000)
+    monkeypatch.setattr(sheetxml, "MAX_XML_BYTES", 10_000)  # the whole file unpacks to more
     table = read_workbook(path, CsvOptions())
     assert [f.kind for f in table.findings] == ["too_large"]
     assert "split it" in table.findings[0].message
@@ -1038,3 +1038,14 @@ def test_csv_long_workbook_and_wide_form_hold_the_same_figures(tmp_path: Path) -
     wide = read_wide("wide.xlsx", spec, CsvOptions())
     assert wide.findings == []
     assert_frame_equal(wide.frame.select(list(schema)), from_csv)
+
+
+def test_a_table_away_from_the_corner(tmp_path: Path) -> None:
+    # Cells are addressed from A1 whatever the first used cell (calamine starts at C4 here).
+    path = xlsx(
+        tmp_path / "c.xlsx", [[None, None, *HEADER[:4]], [None, None, "i", "a", "2024", 7]], start=3
+    )
+    table = read_workbook(path, CsvOptions())
+    assert table.frame["_where_value"].to_list() == ["BC thang!F5"]
+    assert table.frame["_where"].to_list() == ["BC thang!C5"]
+    assert table.frame["_line"].to_list() == [5]

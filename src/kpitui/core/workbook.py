@@ -50,6 +50,7 @@ import operator
 import os
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -315,12 +316,32 @@ def _is_encrypted_ole(path: str) -> bool:
     return "EncryptedPackage".encode("utf-16-le") in data
 
 
+def _check_unpacked_size(path: str) -> None:
+    """Refuse a workbook that unpacks to more than :data:`sheetxml.MAX_XML_BYTES` (a zip bomb
+    in its shared strings would otherwise be unpacked whole by the reader)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _file_error(
+            path, "cannot read: the workbook is damaged (open and save it again)", "corrupt"
+        ) from None
+    if total > sheetxml.MAX_XML_BYTES:
+        raise _file_error(
+            path,
+            f"the workbook unpacks to more than {sheetxml.MAX_XML_BYTES // 2**30} GiB; split it",
+            "too_large",
+        )
+
+
 def _open_book(path: str) -> tuple[Any, str, list[Finding]]:
     """The calamine workbook, the sniffed kind, and warnings about the format."""
     import python_calamine
 
     kind = _sniff(path)
     notes: list[Finding] = []
+    if kind == "zip":
+        _check_unpacked_size(path)
     if kind == "ole":
         if _is_encrypted_ole(path):
             raise _file_error(
