@@ -279,14 +279,8 @@ INDICATOR_KEYS = (
     "description",
 )
 AGENCY_KEYS = ("id", "name", "parent", "kind")
-TOP_KEYS = {
-    "dashboard": dict,
-    "csv": dict,
-    "group": list,
-    "indicator": list,
-    "agency": list,
-    "sheet": list,
-}
+TOP_KEYS = {"dashboard": dict, "csv": dict, "group": list, "indicator": list, "agency": list}
+TOP_KEYS["sheet"] = list  # [[sheet]]: wide forms (SPEC §8.2)
 
 
 def parse_file(path: str, data: bytes | None = None) -> FileDefinitions:
