@@ -19,7 +19,7 @@ from kpitui import __version__
 if TYPE_CHECKING:
     from kpitui.core.snapshot import Snapshot
 
-COMMANDS = ("check", "export", "show")
+COMMANDS = ("check", "export", "show", "template")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = """\
@@ -33,6 +33,8 @@ commands:
   kpitui check [PATH...]      validate the data; one finding per line; exit 1 on errors
   kpitui export [PATH...]     write a snapshot (csv, json, xlsx, md, html, svg)
   kpitui show [PATH...]       print the summary (or a breakdown) to stdout
+  kpitui template PATH --agency ID --period P
+                              write an .xlsx entry form for an agency and period
 
 Run 'kpitui COMMAND --help' for the options of a command.
 """
@@ -150,7 +152,42 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         action="store_true",
         help="ASCII glyphs only (automatic when the locale is not UTF-8 or TERM is linux/vt100)",
     )
-    return {"tui": tui, "check": check, "export": export, "show": show}
+    return {
+        "tui": tui,
+        "check": check,
+        "export": export,
+        "show": show,
+        "template": _template_parser(),
+    }
+
+
+def _template_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="kpitui template",
+        description=(
+            "Write an .xlsx entry form for one agency and period: a row for the agency (and one "
+            "per child), a column per figure of each indicator. A filled-in form dropped into "
+            "the data folder is read as it is."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="data folders or TOML files")
+    p.add_argument("--agency", required=True, metavar="ID", help="the agency the form is for")
+    p.add_argument("--period", required=True, metavar="P", help="the period (e.g. 2024-06)")
+    p.add_argument(
+        "--indicator",
+        action="append",
+        metavar="ID",
+        help="only this indicator (repeat for several; default: all)",
+    )
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="file to write (default: kpitui-template-<agency>-<period>.xlsx here)",
+    )
+    p.add_argument("--force", action="store_true", help="replace --output if it exists")
+    p.add_argument("--lang", choices=("vi", "en"), help="language of the form")
+    return p
 
 
 def _paths(given: Sequence[str]) -> list[str]:
@@ -287,6 +324,46 @@ def cmd_export(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from kpitui.core import template
+    from kpitui.core.definitions import load_definitions
+    from kpitui.core.export import ExportError
+
+    tomls: list[str] = []
+    for p in _paths(args.paths):
+        if os.path.isdir(p):
+            tomls += sorted(
+                os.path.join(p, n) for n in os.listdir(p) if n.lower().endswith(".toml")
+            )
+        elif p.lower().endswith(".toml"):
+            tomls.append(p)
+    if not tomls:
+        raise UsageError("no definitions (*.toml) in " + ", ".join(args.paths))
+    merged = load_definitions(tomls)
+    errors = [f for f in merged.findings if f.is_error]
+    for finding in errors:
+        print(finding.format(), file=sys.stderr)
+    if errors:
+        print("kpitui: the definitions have errors; no template written", file=sys.stderr)
+        return EXIT_DATA
+    lang = args.lang or merged.definitions.dashboard.lang or "vi"
+    try:
+        data = template.build(
+            merged.definitions, args.agency, args.period, args.indicator, lang=lang
+        )
+    except template.TemplateError as exc:
+        raise UsageError(str(exc)) from None
+    period = template.canonical_period(args.period) or args.period
+    output = args.output or template.default_name(args.agency, period)
+    try:
+        path = template.write(data, output, force=args.force)
+    except ExportError as exc:
+        print(f"kpitui: error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(path)
+    return EXIT_OK
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     paths = _paths(args.paths)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
@@ -333,11 +410,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command != "tui":
         argv = argv[1:]
     args = parsers[command].parse_args(argv)
-    handler = {"tui": cmd_tui, "check": cmd_check, "export": cmd_export, "show": cmd_show}[command]
+    handler = {
+        "tui": cmd_tui,
+        "check": cmd_check,
+        "export": cmd_export,
+        "show": cmd_show,
+        "template": cmd_template,
+    }[command]
     if sys.stdout is None or _closed(sys.stdout):
         # `kpitui check >&-`: nowhere to write the result; say so rather than fail later.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
-        if command != "export" or getattr(args, "output", None) in (None, "-"):
+        to_file = command == "template" or (
+            command == "export" and getattr(args, "output", None) not in (None, "-")
+        )
+        if not to_file:
             print(
                 "kpitui: error: standard output is closed; nothing can be written", file=sys.stderr
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import graphlib
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +40,8 @@ from kpitui.core.model import (
     Direction,
     Group,
     Indicator,
+    SheetColumn,
+    SheetSpec,
     Target,
 )
 from kpitui.core.text import clean, has_controls, quote
@@ -77,6 +80,7 @@ class FileDefinitions:
     warn_given: set[str] = field(default_factory=set)
     """Indicator ids that set their own ``warn`` (the others take the dashboard's)."""
     targets: list[Target] = field(default_factory=list)
+    sheets: list[SheetSpec] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -217,7 +221,7 @@ def _closest(key: str, allowed: Iterable[str]) -> str | None:
 
 
 DASHBOARD_KEYS = ("title", "lang", "warn", "deadline", "stale_days")
-CSV_KEYS = ("delimiter", "decimal", "thousands", "encoding", "columns")
+CSV_KEYS = ("delimiter", "decimal", "thousands", "encoding", "columns", "legacy")
 GROUP_KEYS = ("id", "name")
 INDICATOR_KEYS = (
     "id",
@@ -245,6 +249,7 @@ TOP_KEYS = {
     "indicator": list,
     "agency": list,
     "target": list,
+    "sheet": list,  # [[sheet]]: wide forms (SPEC §8.2)
 }
 
 
@@ -352,6 +357,9 @@ def _validate_document(out: FileDefinitions, loc: Locator, doc: dict[str, Any]) 
                 if isinstance(table, dict):
                     label = _label(kind, table, index)
                     handler(out, _Table(out, loc, kind, index, table, label))
+    if isinstance(doc.get("sheet"), list):
+        _sheets(out, loc, doc["sheet"])
+    _legacy_names(out)
 
 
 def _label(kind: str, table: dict[str, Any], index: int) -> str:
@@ -429,6 +437,7 @@ def _csv(out: FileDefinitions, loc: Locator, data: dict[str, Any]) -> None:
         thousands=thousands or "",
         encoding=encoding,
         columns=tuple(columns),
+        legacy=_csv_legacy(t),
     )
     out.csv_line = t.line_of()[0]
 
@@ -536,6 +545,180 @@ def _target(out: FileDefinitions, t: _Table) -> None:
         out.targets.append(Target(indicator, agency, target, deadline, out.path, t.line_of()[0]))
 
 
+def _csv_legacy(t: _Table) -> str:
+    """``[csv] legacy``: the legacy font encoding converted on load (SPEC §8.3)."""
+    return t.choice("legacy", LEGACY_CHOICES) or "none"
+
+
+LEGACY_CHOICES = ("none", "tcvn3", "vni")
+SHEET_KEYS = ("files", "sheet", "agency", "period", "period_cell", "columns")
+CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def _sheets(out: FileDefinitions, loc: Locator, tables: list[Any]) -> None:
+    """The ``[[sheet]]`` tables of a file (SPEC §8.2)."""
+    base = os.path.dirname(out.path) or "."
+    for index, data in enumerate(tables):
+        if not isinstance(data, dict):
+            continue
+        files = data.get("files")
+        label = (
+            f"sheet {quote(files)}" if isinstance(files, str) and files else f"sheet #{index + 1}"
+        )
+        t = _Table(out, loc, "sheet", index, data, label)
+        before = len(out.findings)
+        t.check_keys(SHEET_KEYS)
+        pattern = t.text("files", required=True)
+        if pattern and (os.path.isabs(pattern) or ".." in pattern.replace("\\", "/").split("/")):
+            t.error(f"{label}: 'files' must be a pattern inside the folder of this file", "files")
+        agency = t.text("agency", required=True)
+        sheet = t.text("sheet")
+        period = t.text("period")
+        cell = t.text("period_cell")
+        if (period is None) == (cell is None):
+            t.error(f"{label}: give either 'period' or 'period_cell'")
+        if period is not None and not _is_period(period):
+            t.error(f"{label}: 'period' {quote(period)} is not a period", "period")
+        if cell is not None:
+            cell = cell.upper()
+            if not CELL_REF.fullmatch(cell):
+                t.error(
+                    f"{label}: 'period_cell' must be a cell like C3, not {quote(cell)}",
+                    "period_cell",
+                )
+        columns = _sheet_columns(out, loc, index, label, data.get("columns"), t)
+        if len(out.findings) == before and pattern and agency:
+            out.sheets.append(
+                SheetSpec(
+                    files=pattern,
+                    agency=agency,
+                    sheet=sheet or None,
+                    period=period,
+                    period_cell=cell,
+                    columns=columns,
+                    base=base,
+                    path=out.path,
+                    line=t.line_of()[0],
+                )
+            )
+
+
+def _legacy_names(out: FileDefinitions) -> None:
+    """A warning for each name that reads as TCVN3 or VNI text (copied from an old workbook):
+    the TOML is the user's own file, so it is shown converted, not converted (SPEC §8.3)."""
+    from kpitui.core import legacy
+
+    named: list[tuple[str, str, str, int]] = [
+        *(("group", g.id, g.name, g.line) for g in out.groups),
+        *(("indicator", i.id, i.name, i.line) for i in out.indicators),
+        *(("agency", a.id, a.name, a.line) for a in out.agencies),
+    ]
+    for kind, ident, name, line in named:
+        encoding = legacy.detect(name)
+        if encoding is not None:
+            out.findings.append(
+                fnd.warning(
+                    out.path,
+                    line,
+                    f"{kind} {quote(ident)}: name {quote(name)} looks typed in "
+                    f"{legacy.describe(encoding)} and reads as "
+                    f"{quote(legacy.convert(name, encoding))}",
+                    kind="legacy_font",
+                )
+            )
+
+
+def _is_period(text: str) -> bool:
+    from kpitui.core import periods
+
+    canonical = getattr(periods, "canonical", None)  # the Vietnamese spellings, when present
+    if canonical is not None:
+        return canonical(text) is not None
+    return periods.parse_period(text) is not None
+
+
+def _sheet_columns(
+    out: FileDefinitions, loc: Locator, index: int, label: str, raw: Any, t: _Table
+) -> tuple[SheetColumn, ...]:
+    """``[sheet.columns]``: header -> "<indicator id>.<figure>"."""
+    from kpitui.core.model import FIGURES
+
+    if raw is None:
+        t.error(f"{label}: missing required table [sheet.columns]")
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        t.error(
+            f"{label}: 'columns' must be a table of header = \"<indicator>.<figure>\"", "columns"
+        )
+        return ()
+    ct = _Table(out, loc, "sheet.columns", index, raw, f"[sheet.columns] of {label}")
+    columns: list[SheetColumn] = []
+    seen: dict[str, str] = {}
+    for header, target in raw.items():
+        indicator, dot, figure = target.rpartition(".") if isinstance(target, str) else ("", "", "")
+        if not dot or figure not in FIGURES or not INDICATOR_ID.fullmatch(indicator):
+            ct.error(
+                f'{ct.label}: {quote(header)} must map to "<indicator id>.<figure>" with a '
+                f"figure of {', '.join(FIGURES)}, not {quote(target)}",
+                header,
+            )
+            continue
+        if target in seen:
+            ct.error(
+                f"{ct.label}: {quote(header)} and {quote(seen[target])} both map to {quote(target)}",
+                header,
+            )
+            continue
+        seen[target] = header
+        columns.append(SheetColumn(_header_key(header), indicator, figure))
+    for indicator in {c.indicator for c in columns}:
+        figures = {c.figure for c in columns if c.indicator == indicator}
+        if ("numerator" in figures) != ("denominator" in figures):
+            have = "numerator" if "numerator" in figures else "denominator"
+            other = "denominator" if have == "numerator" else "numerator"
+            ct.error(f"{ct.label}: {quote(indicator)} has a {have} column but no {other} column")
+        elif figures == {"note"}:
+            ct.error(f"{ct.label}: {quote(indicator)} has a note column but no figure")
+    return tuple(columns)
+
+
+def _header_key(header: str) -> str:
+    """A header as the readers compare it: NFC, blanks collapsed (a cell may wrap its text)."""
+    return " ".join(unicodedata.normalize("NFC", header).split())
+
+
+def _known_sheets(
+    files: Sequence[FileDefinitions], indicators: set[str], findings: list[Finding]
+) -> tuple[SheetSpec, ...]:
+    """The ``[[sheet]]`` tables whose columns name known indicators; the others are errors."""
+    kept: list[SheetSpec] = []
+    for f in files:
+        for spec in f.sheets:
+            unknown = sorted({c.indicator for c in spec.columns} - indicators)
+            for ident in unknown:
+                header = next(c.header for c in spec.columns if c.indicator == ident)
+                line, col = (0, 0)
+                if f.locator is not None:
+                    # The [sheet.columns] that follows this [[sheet]] header.
+                    index = sum(
+                        1
+                        for name, _, first, _ in f.locator.sections
+                        if name == "sheet.columns" and first < spec.line
+                    )
+                    line, col = f.locator.key("sheet.columns", index, header)
+                findings.append(
+                    fnd.error(
+                        f.path,
+                        line or spec.line,
+                        f"sheet {quote(spec.files)}: unknown indicator {quote(ident)}",
+                        col=col,
+                    )
+                )
+            if not unknown:
+                kept.append(spec)
+    return tuple(kept)
+
+
 # --------------------------------------------------------------------------- merging
 
 
@@ -578,6 +761,7 @@ def merge(files: Sequence[FileDefinitions]) -> Merged:
         indicators=tuple(indicators),
         agencies=tuple(a for f in candidates for a in f.agencies),
         targets=tuple(t for f in candidates for t in f.targets),
+        sheets=_known_sheets(candidates, {i.id for i in indicators}, findings),
     )
     return Merged(definitions, findings, [f.path for f in candidates])
 

@@ -68,6 +68,9 @@ class CsvOptions:
     encoding: str = "utf-8"
     columns: tuple[tuple[str, str], ...] = ()
     """Header name in the files -> canonical column name."""
+    legacy: str = "none"
+    """Legacy font encoding of the text in the files, converted on load: "none", "tcvn3" or
+    "vni" (SPEC §8.3)."""
 
     @property
     def column_map(self) -> dict[str, str]:
@@ -120,6 +123,41 @@ class Agency:
     """The agency its history rolls into after ``until`` (successors chain)."""
 
 
+FIGURES = ("value", "numerator", "denominator", "note")
+"""What a column of a wide form holds for its indicator (SPEC §8.2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetColumn:
+    """One column of a wide form: its header, and the indicator figure it holds."""
+
+    header: str
+    indicator: str
+    figure: str
+    """One of :data:`FIGURES`."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetSpec:
+    """A ``[[sheet]]`` table: how to read wide forms, one row per agency (SPEC §8.2)."""
+
+    files: str
+    """Glob of the files, relative to :attr:`base`."""
+    agency: str
+    """Header of the agency id column."""
+    sheet: str | None = None
+    """Sheet name; None = the first (visible) sheet."""
+    period: str | None = None
+    """The period of every row, literally..."""
+    period_cell: str | None = None
+    """...or the cell that holds it (``C3``), upper case."""
+    columns: tuple[SheetColumn, ...] = ()
+    base: str = ""
+    """The folder of the TOML file that defines the table."""
+    path: str = ""
+    line: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Definitions:
     """Everything the TOML files of a data set define, validated and merged."""
@@ -131,6 +169,8 @@ class Definitions:
     agencies: tuple[Agency, ...] = ()
     targets: tuple[Target, ...] = ()
     """Targets of one indicator at one agency (SPEC §9.4), in definition order."""
+    sheets: tuple[SheetSpec, ...] = ()
+    """The ``[[sheet]]`` tables: how wide forms are read."""
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         for ind in self.indicators:
