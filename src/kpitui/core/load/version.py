@@ -44,7 +44,7 @@ class Context:
     indicators: pl.DataFrame
     spellings: dict[str, str] | None
     parse_key: tuple[object, ...]
-    """What reading a file depends on (the ``[csv]`` options)."""
+    """What reading a file depends on (the ``[csv]`` options, the ``[[sheet]]`` tables)."""
     check_key: tuple[object, ...]
     """What judging its rows depends on (ids, the tree, scales, aggregates)."""
 
@@ -67,7 +67,7 @@ class Context:
             tree,
             indicator_frame(defs.indicators, known.indicators),
             known.agencies,
-            (defs.csv,),
+            (defs.csv, defs.sheets),
             check_key,
         )
 
@@ -117,7 +117,10 @@ class Version:
 
     def parsed(self, ctx: Context) -> Parsed:
         if self._parsed is None or self._parsed[0] != ctx.parse_key:
-            self._parsed = (ctx.parse_key, parse(self.content, self.kind, ctx.defs.csv))
+            self._parsed = (
+                ctx.parse_key,
+                parse(self.content, self.kind, ctx.defs.csv, ctx.defs.sheets),
+            )
         return self._parsed[1]
 
     def evaluate(self, ctx: Context, cache: PartialCache | None = None) -> Evaluation:
@@ -208,7 +211,9 @@ def _evaluate(version: Version, ctx: Context, cache: PartialCache | None) -> Eva
             True,
             part,
             rows,
-            None if located is None else lambda: normalised(located(), ctx.known, periods),
+            None
+            if located is None
+            else lambda: normalised(located(), ctx.known, periods).select("row", *ROW_SCHEMA),
             locate,
         )
     return _careful(version, ctx, parsed, findings)
@@ -255,9 +260,14 @@ def _careful(version: Version, ctx: Context, parsed: Parsed, findings: list[Find
     )
 
 
-def _rows(content: Content, make: Callable[[], pl.LazyFrame]) -> Callable[[], pl.LazyFrame]:
-    """Rows of a version: collected once for a file held in memory; else re-read lazily
-    from the private copy (or, in a one-shot command, the file)."""
+def _rows(content: Content, read: Callable[[], pl.LazyFrame]) -> Callable[[], pl.LazyFrame]:
+    """Rows of a version, always :data:`ROW_SCHEMA` whatever the source: collected once for
+    a file held in memory; else re-read lazily from the private copy (or, in a one-shot
+    command, the file)."""
+
+    def make() -> pl.LazyFrame:
+        return read().select(list(ROW_SCHEMA))
+
     if content.data is None:
 
         def scan() -> pl.LazyFrame:
