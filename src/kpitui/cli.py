@@ -1,4 +1,5 @@
-"""The command line: ``kpitui [PATH...]`` (the dashboard), ``check``, ``export``, ``show``.
+"""The command line: ``kpitui [PATH...]`` (the dashboard), ``check``, ``export``, ``show``,
+``serve`` (the dashboard in web browsers) and ``passwd`` (its users file).
 
 Exit codes: 0 = fine; 1 = the data has errors (or an export could not be written);
 2 = usage (unknown option, indicator, agency or period; a path that does not exist).
@@ -18,7 +19,7 @@ from kpitui import __version__
 if TYPE_CHECKING:
     from kpitui.core.snapshot import Snapshot
 
-COMMANDS = ("check", "export", "show")
+COMMANDS = ("check", "export", "show", "serve", "passwd")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 FORMATS = ("csv", "json", "xlsx", "md", "html", "svg")
 
@@ -33,6 +34,8 @@ commands:
   kpitui check [PATH...]      validate the data; one finding per line; exit 1 on errors
   kpitui export [PATH...]     write a snapshot (csv, json, xlsx, md, html, svg)
   kpitui show [PATH...]       print the summary (or a breakdown) to stdout
+  kpitui serve [PATH...]      serve the dashboard to web browsers, behind a sign-in
+  kpitui passwd NAME          add a user of 'serve' or change their password
 
 Run 'kpitui COMMAND --help' for the options of a command.
 """
@@ -132,7 +135,36 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         "--agency", metavar="ID", help="this agency's figures, or its subtree in a breakdown"
     )
     show.add_argument("--period", metavar="P", help="as of this period")
-    return {"tui": tui, "check": check, "export": export, "show": show}
+
+    serve = _Parser(
+        prog="kpitui serve",
+        description="Serve the dashboard to web browsers (one kpitui process per visitor) to "
+        "the users of --users, who sign in first. Put a TLS reverse proxy in front.",
+    )
+    _common(serve)
+    _live_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8470, help="port to listen on (8470)")
+    serve.add_argument("--users", metavar="FILE", help="the users file (see kpitui passwd)")
+    serve.add_argument(
+        "--max-sessions", type=int, default=8, metavar="N", help="at most N processes (8)"
+    )
+
+    passwd = _Parser(
+        prog="kpitui passwd",
+        description="Add a user to the users file of 'kpitui serve', or set a new password. "
+        "The password is asked twice on the terminal, or read from the first line of stdin.",
+    )
+    passwd.add_argument("name", metavar="NAME", help="the user name")
+    passwd.add_argument("--users", metavar="FILE", required=True, help="the users file")
+    return {
+        "tui": tui,
+        "check": check,
+        "export": export,
+        "show": show,
+        "serve": serve,
+        "passwd": passwd,
+    }
 
 
 def _paths(given: Sequence[str]) -> list[str]:
@@ -255,9 +287,33 @@ def cmd_export(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kpitui.serve.server import serve_command
+
+    flags = [f"--{k.replace('_', '-')}" for k in ("no_watch", "no_mouse") if getattr(args, k)]
+    values = [(f"--{k}", getattr(args, k)) for k in ("lang", "poll", "config")]
+    options = flags + [str(x) for pair in values if pair[1] is not None for x in pair]
+    return serve_command(
+        _paths(args.paths),
+        users_path=args.users,
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        lang=args.lang,
+        options=options,
+    )
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from kpitui.serve.users import passwd_command
+
+    return passwd_command(args.name, args.users)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     paths = _paths(args.paths)
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+    web = os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()) and not web:
         # No terminal (a pipe, a cron job, CI): print what the dashboard would show.
         show_args = argparse.Namespace(
             paths=paths, lang=args.lang, indicator=None, agency=None, period=None
@@ -279,7 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command != "tui":
         argv = argv[1:]
     args = parsers[command].parse_args(argv)
-    handler = {"tui": cmd_tui, "check": cmd_check, "export": cmd_export, "show": cmd_show}[command]
+    handler = {
+        "tui": cmd_tui,
+        "check": cmd_check,
+        "export": cmd_export,
+        "show": cmd_show,
+        "serve": cmd_serve,
+        "passwd": cmd_passwd,
+    }[command]
     try:
         return handler(args)
     except UsageError as exc:
