@@ -314,13 +314,18 @@ class KpiServer:
             return None
         return session
 
+    def signed_in(self, request: web.Request) -> Session:
+        """The session of a request that passed the middleware (it may have ended since)."""
+        session = self.session_of(request)
+        if session is None:
+            raise web.HTTPSeeOther("/login")
+        return session
+
     @web.middleware
     async def _sign_in_first(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        session = self.session_of(request)
-        request["session"] = session
-        if session is None and request.path != "/login":
+        if request.path != "/login" and self.session_of(request) is None:
             if request.path == "/ws":
                 return web.Response(status=401, text="sign in first\n")
             raise web.HTTPSeeOther("/login")
@@ -347,7 +352,7 @@ class KpiServer:
     # -- sign-in
 
     async def login_form(self, request: web.Request) -> web.StreamResponse:
-        if request["session"] is not None:
+        if self.session_of(request) is not None:
             raise web.HTTPSeeOther("/")
         return self._page(pages.login_page(self.config.lang, self.config.title))
 
@@ -408,7 +413,7 @@ class KpiServer:
         return response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        session: Session = request["session"]
+        session = self.signed_in(request)
         if not same_origin(request, required=False):
             log.warning("sign-out refused: foreign origin from %s", client_address(request))
             return self._page(pages.message_page(self.config.lang, "forbidden"), 403)
@@ -429,7 +434,7 @@ class KpiServer:
         return self._page(body, 503, **{"Retry-After": "30"})
 
     async def index(self, request: web.Request) -> web.StreamResponse:
-        session: Session = request["session"]
+        session = self.signed_in(request)
         # A reload of a page whose terminal is still closing is not turned away here; the
         # socket waits a moment for that place.
         if self._full() and not any(p.session_key == session.key for p in self.places):
@@ -462,7 +467,7 @@ class KpiServer:
         self.place_freed.set()
 
     async def terminal_socket(self, request: web.Request) -> web.StreamResponse:
-        session: Session = request["session"]
+        session = self.signed_in(request)
         if not same_origin(request, required=True):
             log.warning(
                 "terminal refused: origin %s is not %s",
@@ -553,7 +558,7 @@ class KpiServer:
     # -- downloads
 
     async def download(self, request: web.Request) -> web.StreamResponse:
-        session: Session = request["session"]
+        session = self.signed_in(request)
         key = request.match_info["key"]
         try:
             meta = await self.download_manager.get_download_metadata(key)
@@ -609,6 +614,10 @@ def _set_up_logging() -> None:
 
 
 async def _serve(server: KpiServer, host: str, port: int) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     runner = web.AppRunner(server.make_app(), handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
@@ -617,7 +626,8 @@ async def _serve(server: KpiServer, host: str, port: int) -> int:
     except OSError as exc:
         await runner.cleanup()
         print(
-            f"kpitui serve: error: cannot listen on {host}:{port}: {exc.strerror or exc}",
+            f"kpitui serve: error: cannot listen on {host}:{port}: "
+            f"{os.strerror(exc.errno).lower() if exc.errno else exc}",
             file=sys.stderr,
         )
         return 1
@@ -630,10 +640,6 @@ async def _serve(server: KpiServer, host: str, port: int) -> int:
         file=sys.stderr,
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:
