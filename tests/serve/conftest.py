@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +43,32 @@ def server(home: Path, users: Path) -> Iterator[ServeProcess]:
         assert code == 0, proc.log()
         started = proc.started_pids()
         assert wait_until(lambda: not any(alive(p) for p in started), 10), "orphans left behind"
+
+
+CHROMIUM_PACKAGE = "chromium-headless-shell"
+CHROMIUM = "/usr/bin/chromium-headless-shell"
+
+
+def _find_chromium() -> str | None:
+    return CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which(CHROMIUM_PACKAGE)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's headless Chromium for Playwright (which cannot download browsers here):
+    installed with apt-get when missing and the tests run as root; otherwise a failure that
+    names the package."""
+    found = _find_chromium()
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", CHROMIUM_PACKAGE]
+        if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
+            subprocess.run(install, env=env, capture_output=True)
+        found = _find_chromium()
+    if found is None:
+        pytest.fail(
+            f"the browser tests need Debian's {CHROMIUM_PACKAGE} at {CHROMIUM}: "
+            f"apt-get install {CHROMIUM_PACKAGE}"
+        )
+    return found

@@ -8,10 +8,12 @@ import contextlib
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -67,6 +69,14 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid and fields[0] != "Z":
             found.append(int(entry))
     return found
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
 
 
 def alive(pid: int) -> bool:
@@ -184,7 +194,9 @@ class InProcess:
         return self.url
 
     def children(self) -> list[int]:
-        return children(os.getpid())
+        """The visitor processes of this server (children of this process that are not
+        servers of other tests)."""
+        return [p for p in children(os.getpid()) if b"serve" not in cmdline(p).split(b"\0")]
 
 
 @contextlib.asynccontextmanager
@@ -193,6 +205,7 @@ async def in_process(
 ) -> AsyncIterator[InProcess]:
     """The real server application, run by this test's event loop on a free loopback port,
     with settings a test needs (short lifetimes, a small throttle)."""
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
     os.environ["XDG_CACHE_HOME"] = str(home / "cache")
     os.environ["XDG_CONFIG_HOME"] = str(home / "config")
     settings = ServeConfig(
@@ -207,6 +220,11 @@ async def in_process(
         yield InProcess(server, f"http://127.0.0.1:{runner.addresses[0][1]}")
     finally:
         await runner.cleanup()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -329,3 +347,59 @@ async def ws_status(base: str, token: str | None, origin: str | None) -> int:
                 return 101
         except aiohttp.WSServerHandshakeError as exc:
             return exc.status
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB bytes) of an 8-bit, non-interlaced RGB(A) PNG, as a
+    browser's screenshot is; enough to count colours without an imaging library."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat = 8, bytearray()
+    width = height = bpp = 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and colour in (2, 6) and interlace == 0
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(bytes(idat))
+    stride = width * bpp
+    rows: list[bytes] = []
+    prev = bytearray(stride)
+    for y in range(height):
+        kind_of_filter = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if kind_of_filter == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind_of_filter == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind_of_filter == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind_of_filter == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        rgb = bytes(line) if bpp == 3 else b"".join(line[x : x + 3] for x in range(0, stride, 4))
+        rows.append(rgb)
+    return width, height, rows
+
+
+def colour_counts(png: bytes, colours: Sequence[str]) -> dict[str, int]:
+    """How many pixels of the screenshot have exactly each ``#RRGGBB`` colour."""
+    _, _, rows = png_pixels(png)
+    wanted = {bytes.fromhex(c.lstrip("#")): c for c in colours}
+    counts = dict.fromkeys(colours, 0)
+    for row in rows:
+        for x in range(0, len(row), 3):
+            hit = wanted.get(row[x : x + 3])
+            if hit is not None:
+                counts[hit] += 1
+    return counts
