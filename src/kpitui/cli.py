@@ -288,7 +288,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kpitui.serve.server import serve_command
+    from kpitui.serve.command import serve_command
 
     flags = [f"--{k.replace('_', '-')}" for k in ("no_watch", "no_mouse") if getattr(args, k)]
     values = [(f"--{k}", getattr(args, k)) for k in ("lang", "poll", "config")]

@@ -22,7 +22,9 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from kpitui.serve.server import KpiServer, ServeConfig, UsersStore, child_command
+from kpitui.serve.command import child_command
+from kpitui.serve.server import KpiServer, ServeConfig
+from kpitui.serve.users import UsersStore
 
 PYTHON = sys.executable
 REPO = Path(__file__).resolve().parents[2]

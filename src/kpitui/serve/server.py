@@ -1,14 +1,14 @@
 """The web server of ``kpitui serve``: textual-serve's processes and terminal behind a sign-in.
 
 Each browser tab that opens the terminal socket gets its own ``kpitui PATH...`` process, run
-by textual-serve's :class:`AppService` under Textual's web driver (the same app, keys and
-live reload as in a terminal; an export becomes a browser download). What this module adds
-to textual-serve:
+by textual-serve's app service under Textual's web driver (the same app, keys and live
+reload as in a terminal; an export becomes a browser download). What this module adds to
+textual-serve:
 
 - a sign-in in front of every route (``/login``, server-side sessions, a throttle);
 - the terminal socket checks the session (401) and the ``Origin`` (403);
 - at most ``max_sessions`` processes; a closed tab, a sign-out or an expired session ends
-  the process within seconds (quit, then SIGTERM, then SIGKILL to its process group);
+  its process within seconds;
 - downloads only for the session whose process offered them, with a safe file name;
 - pages that load nothing from other hosts.
 """
@@ -18,30 +18,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import ipaddress
 import json
 import logging
 import os
-import signal
-import sys
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote as url_quote
-from urllib.parse import urlsplit
 
 import textual_serve
 from aiohttp import WSMsgType, web
-from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from kpitui.core.text import clean, quote
+from kpitui.core.text import quote
 from kpitui.serve import pages
 from kpitui.serve.auth import Guard, Session, Sessions
-from kpitui.serve.users import User, UsersError, hash_password, load_users, verify_password
+from kpitui.serve.headers import (
+    client_address,
+    content_disposition,
+    forwarded_proto,
+    own_origin,
+    same_origin,
+)
+from kpitui.serve.process import QUIT_GRACE, KpiAppService
+from kpitui.serve.users import UsersStore, hash_password, verify_password
 
 log = logging.getLogger("kpitui.serve")
 
@@ -50,118 +51,12 @@ STATIC = Path(textual_serve.__file__).parent / "static"
 """textual-serve's terminal: its script (xterm.js and the protocol), style sheet and fonts."""
 HEARTBEAT = 10.0
 """Seconds between websocket pings: a tab that vanished without closing is noticed in two."""
-QUIT_GRACE = 3.0
-"""Seconds a process has to quit by itself before it is sent SIGTERM (then SIGKILL)."""
 PLACE_WAIT = 3.0
 """Seconds a new terminal waits for a place that a just-closed tab is freeing."""
 SWEEP = 15.0
 """Seconds between checks for expired sessions whose processes must end."""
 HASH_SLOTS = 2
 """Password checks at once (each takes ~0.15 s and 32 MiB)."""
-
-
-# --------------------------------------------------------------------------- the users file
-
-
-class UsersStore:
-    """The users file, re-read when it changes (``kpitui passwd`` while serving takes effect
-    at once); a broken new version is logged and the last good one stays in effect."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._stamp = self._stat()
-        self._users = load_users(path)
-
-    def _stat(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-    def current(self) -> dict[str, User]:
-        stamp = self._stat()
-        if stamp is not None and stamp != self._stamp:
-            self._stamp = stamp
-            try:
-                self._users = load_users(self.path)
-                log.info("users file re-read: %d users", len(self._users))
-            except UsersError as exc:
-                log.error("%s (the previous version stays in effect)", exc)
-        return self._users
-
-
-# --------------------------------------------------------------------------- one process
-
-
-class KpiAppService(AppService):
-    """textual-serve's app service, started without a shell (paths may hold spaces) in a
-    process group of its own, and stopped for sure."""
-
-    def __init__(self, argv: Sequence[str], **kwargs: Any) -> None:
-        super().__init__(" ".join(argv), **kwargs)
-        self.argv = list(argv)
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
-        environment = self._build_environment(width=width, height=height)
-        self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=environment,
-            start_new_session=True,
-        )
-        assert process.stdin is not None
-        self._stdin = process.stdin
-        return process
-
-    async def run(self) -> None:
-        await super().run()
-        # The app quit (q) or died: the browser's terminal closes too.
-        with contextlib.suppress(Exception):
-            await self.remote_close()
-
-    async def on_data(self, payload: bytes) -> None:
-        # A browser that went away must not stop the reading of the process's output.
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await self.remote_write_bytes(payload)
-
-    async def on_meta(self, data: bytes) -> None:
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await super().on_meta(data)
-
-    def _signal(self, signum: int) -> None:
-        if self._process is not None and self._process.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._process.pid, signum)
-
-    async def stop(self) -> None:
-        """Ask the app to quit; SIGTERM, then SIGKILL its process group if it does not."""
-        process = self._process
-        if process is None:
-            return
-        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
-        if process.returncode is None:
-            await self.send_meta({"type": "quit"})
-            for signum, wait in ((signal.SIGTERM, QUIT_GRACE), (signal.SIGKILL, 2.0), (0, 5.0)):
-                try:
-                    await asyncio.wait_for(process.wait(), wait)
-                    break
-                except TimeoutError:
-                    if signum:
-                        self._signal(signum)
-        self._signal(signal.SIGKILL)  # anything the app left behind in its group
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, 2.0)
-            except TimeoutError:
-                self._task.cancel()
-            self._task = None
 
 
 @dataclass(eq=False)
@@ -189,78 +84,6 @@ class ServeConfig:
     guard: Guard = field(default_factory=Guard)
     font_size: int = 16
     sweep: float = SWEEP
-
-
-def _is_loopback(address: str | None) -> bool:
-    try:
-        return ipaddress.ip_address(address or "").is_loopback
-    except ValueError:
-        return False
-
-
-def _forwarded_proto(request: web.Request) -> str:
-    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
-    return proto if proto in ("http", "https") else request.scheme
-
-
-def _normal_origin(scheme: str, netloc: str) -> str:
-    netloc = netloc.lower()
-    default = {"http": ":80", "https": ":443"}.get(scheme, "")
-    if default and netloc.endswith(default):
-        netloc = netloc[: -len(default)]
-    return f"{scheme}://{netloc}"
-
-
-def own_origin(request: web.Request) -> str:
-    """The origin of this server as the browser sees it: the scheme (the proxy's
-    X-Forwarded-Proto when there is one) and the Host header."""
-    return _normal_origin(_forwarded_proto(request), request.host)
-
-
-def _origin_of(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return _normal_origin(parts.scheme, parts.netloc)
-
-
-def same_origin(request: web.Request, *, required: bool) -> bool:
-    """Whether the request came from this server's own page: its ``Origin`` (or, for a
-    form without one, its ``Referer``) is ours. Without either header, ``required`` decides
-    (browsers always send ``Origin`` with a websocket and with a cross-site POST)."""
-    origin = request.headers.get("Origin")
-    if origin is None and not required:
-        referer = request.headers.get("Referer")
-        if referer is None:
-            return True
-        origin = referer
-    if origin is None:
-        return False
-    return _origin_of(origin) == own_origin(request)
-
-
-def client_address(request: web.Request) -> str:
-    """The visitor's address; behind a reverse proxy on this machine (a loopback peer), the
-    last address its X-Forwarded-For added."""
-    peer = request.remote or "?"
-    forwarded = request.headers.get("X-Forwarded-For")
-    if forwarded and _is_loopback(peer):
-        last = forwarded.split(",")[-1].strip()
-        with contextlib.suppress(ValueError):
-            return str(ipaddress.ip_address(last))
-    return peer
-
-
-def content_disposition(file_name: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266)."""
-    name = unicodedata.normalize("NFC", clean(os.path.basename(file_name))) or "kpitui-export"
-    ascii_name = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name
-    )
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{url_quote(name, safe='')}"
 
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
@@ -408,7 +231,7 @@ class KpiServer:
             path="/",
             httponly=True,
             samesite="Strict",
-            secure=_forwarded_proto(request) == "https",
+            secure=forwarded_proto(request) == "https",
         )
         return response
 
@@ -439,7 +262,7 @@ class KpiServer:
         # socket waits a moment for that place.
         if self._full() and not any(p.session_key == session.key for p in self.places):
             return self._full_page()
-        scheme = "wss" if _forwarded_proto(request) == "https" else "ws"
+        scheme = "wss" if forwarded_proto(request) == "https" else "ws"
         body = pages.terminal_page(
             self.config.lang,
             self.config.title,
@@ -598,122 +421,3 @@ class KpiServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
         await self._end_places(None)
-
-
-# --------------------------------------------------------------------------- the command
-
-
-def _set_up_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s kpitui serve: %(message)s", "%Y-%m-%dT%H:%M:%S")
-    )
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
-
-
-async def _serve(server: KpiServer, host: str, port: int) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(server.make_app(), handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        print(
-            f"kpitui serve: error: cannot listen on {host}:{port}: "
-            f"{os.strerror(exc.errno).lower() if exc.errno else exc}",
-            file=sys.stderr,
-        )
-        return 1
-    addresses = runner.addresses
-    bound = addresses[0][1] if addresses else port
-    shown = f"[{host}]" if ":" in host else host
-    print(
-        f"kpitui serve: listening on http://{shown}:{bound}/ "
-        f"({len(server.users.current())} users, at most {server.config.max_sessions} sessions)",
-        file=sys.stderr,
-        flush=True,
-    )
-    try:
-        await stop.wait()
-    finally:
-        print("kpitui serve: stopping", file=sys.stderr, flush=True)
-        await runner.cleanup()
-    return 0
-
-
-def child_command(paths: Sequence[str], options: Sequence[str]) -> list[str]:
-    """The command of one visitor's process: the dashboard itself, ``kpitui PATH...``."""
-    return [sys.executable, "-m", "kpitui", *(os.path.abspath(p) for p in paths), *options]
-
-
-def prepare_data(paths: Sequence[str]) -> tuple[str | None, str, str]:
-    """Read the data set once, as the dashboard does, so that its on-disk cache is warm for
-    the first visitor: (data set language, title, summary line)."""
-    from kpitui.core.cache import PartialCache, default_dir
-    from kpitui.core.snapshot import Loader
-
-    snap = Loader(list(paths), in_memory=True, cache=PartialCache(default_dir())).load()
-    dashboard = snap.definitions.dashboard
-    return dashboard.lang, dashboard.title or "kpitui", snap.summary_line()
-
-
-def serve_command(
-    paths: Sequence[str],
-    *,
-    users_path: str | None,
-    host: str,
-    port: int,
-    max_sessions: int,
-    lang: str | None,
-    options: Sequence[str],
-) -> int:
-    """``kpitui serve``: 0 after a clean stop; 2 when it cannot start (one line why)."""
-    if not users_path:
-        print(
-            "kpitui serve: error: --users FILE is required: nobody gets in without signing in "
-            "(create it with: kpitui passwd NAME --users FILE)",
-            file=sys.stderr,
-        )
-        return 2
-    if max_sessions < 1:
-        print("kpitui serve: error: --max-sessions must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        users = UsersStore(users_path)
-    except UsersError as exc:
-        print(f"kpitui serve: {exc}", file=sys.stderr)
-        return 2
-    from kpitui.i18n import detect_lang
-    from kpitui.serve.users import is_private
-
-    if not is_private(users_path):
-        print(
-            f"kpitui serve: warning: {clean(users_path)} can be read by other users (chmod 600 it)",
-            file=sys.stderr,
-        )
-    started = time.perf_counter()
-    data_lang, title, summary = prepare_data(paths)
-    print(
-        f"kpitui serve: data read in {time.perf_counter() - started:.1f} s: {summary}",
-        file=sys.stderr,
-    )
-    config = ServeConfig(
-        command=child_command(paths, options),
-        users_path=users_path,
-        max_sessions=max_sessions,
-        lang=detect_lang(lang, data_lang),
-        title=title,
-    )
-    _set_up_logging()
-
-    async def main() -> int:
-        return await _serve(KpiServer(config, users), host, port)
-
-    return asyncio.run(main())

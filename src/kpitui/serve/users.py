@@ -18,6 +18,7 @@ import contextlib
 import getpass
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -38,6 +39,7 @@ SALT_BYTES, KEY_BYTES = 16, 32
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 NAME_RE = re.compile(r"[\w.@-]{1,64}")
 _HASH_RE = re.compile(r"\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)")
+log = logging.getLogger("kpitui.serve")
 _USER_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*user[ \t]*\]\]", re.MULTILINE)
 
 
@@ -267,6 +269,34 @@ def set_password(path: str | os.PathLike[str], name: str, password: str) -> bool
             f"{where}: error: cannot write: {clean(exc.strerror or str(exc))}"
         ) from None
     return replaced
+
+
+class UsersStore:
+    """The users file, re-read when it changes (``kpitui passwd`` while serving takes effect
+    at once); a broken new version is logged and the last good one stays in effect."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._stamp = self._stat()
+        self._users = load_users(path)
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def current(self) -> dict[str, User]:
+        stamp = self._stat()
+        if stamp is not None and stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._users = load_users(self.path)
+                log.info("users file re-read: %d users", len(self._users))
+            except UsersError as exc:
+                log.error("%s (the previous version stays in effect)", exc)
+        return self._users
 
 
 # --------------------------------------------------------------------------- passwords
