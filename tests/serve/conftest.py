@@ -41,6 +41,7 @@ def server(home: Path, users: Path) -> Iterator[ServeProcess]:
     finally:
         code = proc.stop()
         assert code == 0, proc.log()
+        assert "Traceback" not in proc.log() and "Warning" not in proc.log(), proc.log()
         started = proc.started_pids()
         assert wait_until(lambda: not any(alive(p) for p in started), 10), "orphans left behind"
 

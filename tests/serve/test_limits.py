@@ -201,6 +201,26 @@ def test_stopping_the_server_ends_every_process(home: Path, users: Path) -> None
     assert "kpitui serve: stopping" in proc.log()
 
 
+def test_a_killed_server_leaves_no_process_behind(home: Path, users: Path) -> None:
+    proc = ServeProcess(home, ["--users", str(users)]).start()
+
+    async def open_one() -> int:
+        token = await sign_in(proc.url)
+        async with terminal(proc.url, token) as term:
+            assert await term.wait_for(lambda t: DEMO_TITLE in t.text())
+            (pid,) = proc.children()
+            os.kill(proc.pid, signal.SIGKILL)  # no chance to stop anything
+            assert await term.wait_for(lambda t: t.closed, 15)
+            return pid
+
+    pid = asyncio.run(open_one())
+    assert proc.stop() == -signal.SIGKILL
+    ended = wait_until(lambda: not alive(pid), 5)
+    if not ended:
+        os.kill(pid, signal.SIGKILL)  # not left running after a failure
+    assert ended, "the process outlived its server"
+
+
 # --------------------------------------------------------------------------- expiry
 
 

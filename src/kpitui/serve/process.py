@@ -1,6 +1,13 @@
 """One visitor's dashboard process: textual-serve's app service, started without a shell
 (paths may hold spaces) in a process group of its own, and stopped for sure: asked to quit,
-then SIGTERM, then SIGKILL to its group."""
+then SIGTERM, then SIGKILL to its group.
+
+Should the server itself be killed (SIGKILL, the OOM killer), its processes must not live
+on: Textual's web driver does not quit when its input ends. So each starts through a
+launcher that asks Linux to kill it when the server dies (``PR_SET_PDEATHSIG``, which
+survives ``exec``), then becomes ``kpitui PATH...``. The launcher is a fresh interpreter
+without threads, where that call is safe (unlike ``preexec_fn`` in the threaded server).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +23,23 @@ from textual_serve.app_service import AppService
 
 QUIT_GRACE = 3.0
 """Seconds a process has to quit by itself before it is sent SIGTERM (then SIGKILL)."""
+
+_LAUNCHER = """\
+import os, sys
+try:
+    import ctypes, signal
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PDEATHSIG
+except (ImportError, OSError, AttributeError):
+    pass  # not Linux: the server's stop still ends the process
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(0)  # the server died before the call above
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def launched(argv: Sequence[str]) -> list[str]:
+    """``argv`` behind the launcher that ties the process's life to this one's."""
+    return [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *argv]
 
 
 class KpiAppService(AppService):
@@ -31,7 +56,7 @@ class KpiAppService(AppService):
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
         environment = self._build_environment(width=width, height=height)
         self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv,
+            *launched(self.argv),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
