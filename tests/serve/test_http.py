@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import secrets
 import time
 from pathlib import Path
@@ -13,12 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kpitui.demo import demo_path
 from kpitui.serve.auth import token_key
 from kpitui.serve.users import set_password
 
 from .conftest import OTHER_PASSWORD
 from .helpers import (
-    DEMO,
     DEMO_TITLE,
     PASSWORD,
     ServeProcess,
@@ -259,7 +260,8 @@ async def test_a_terminal_runs_the_dashboard_and_ends_with_its_socket(
         assert len(kids) == 1
         with open(f"/proc/{kids[0]}/cmdline", "rb") as fh:
             argv = fh.read().split(b"\0")
-        assert argv[1:4] == [b"-m", b"kpitui", str(DEMO).encode()]  # the dashboard itself
+        demo = os.path.abspath(demo_path()).encode()  # no PATH given: the bundled demo
+        assert argv[1:4] == [b"-m", b"kpitui", demo]  # the dashboard itself
         await term.keys("\r")  # Enter: the breakdown of the first indicator
         assert await term.wait_for(lambda t: "Văn phòng UBND tỉnh" in t.text())
     # The tab is closed: its process ends within seconds.
