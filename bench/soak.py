@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from kpitui.core.snapshot import Loader  # noqa: E402
+from kpitui.core.load.loader import Loader  # noqa: E402
 
 
 def rss_kib() -> int:

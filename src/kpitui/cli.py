@@ -1,4 +1,5 @@
-"""The command line: ``kpitui [PATH...]`` (the dashboard), ``check``, ``export``, ``show``.
+"""The command line: ``kpitui [PATH...]`` (the dashboard), ``check``, ``export``, ``show``,
+``serve`` (the dashboard in web browsers) and ``passwd`` (its users file).
 
 Exit codes: 0 = fine; 1 = the data has errors (or an export could not be written);
 2 = usage (unknown option, indicator, agency or period; a path that does not exist).
@@ -19,7 +20,7 @@ from kpitui import __version__
 if TYPE_CHECKING:
     from kpitui.core.snapshot import Snapshot
 
-COMMANDS = ("check", "export", "show", "template")
+COMMANDS = ("check", "export", "show", "template", "serve", "passwd")
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = """\
@@ -35,6 +36,8 @@ commands:
   kpitui show [PATH...]       print the summary (or a breakdown) to stdout
   kpitui template PATH --agency ID --period P
                               write an .xlsx entry form for an agency and period
+  kpitui serve [PATH...]      serve the dashboard to web browsers, behind a sign-in
+  kpitui passwd NAME          add a user of 'serve' or change their password
 
 Run 'kpitui COMMAND --help' for the options of a command.
 """
@@ -152,12 +155,36 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         action="store_true",
         help="ASCII glyphs only (automatic when the locale is not UTF-8 or TERM is linux/vt100)",
     )
+
+    serve = _Parser(
+        prog="kpitui serve",
+        description="Serve the dashboard to web browsers (one kpitui process per visitor) to "
+        "the users of --users, who sign in first. Put a TLS reverse proxy in front.",
+    )
+    _common(serve)
+    _live_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8470, help="port to listen on (8470)")
+    serve.add_argument("--users", metavar="FILE", help="the users file (see kpitui passwd)")
+    serve.add_argument(
+        "--max-sessions", type=int, default=8, metavar="N", help="at most N processes (8)"
+    )
+
+    passwd = _Parser(
+        prog="kpitui passwd",
+        description="Add a user to the users file of 'kpitui serve', or set a new password. "
+        "The password is asked twice on the terminal, or read from the first line of stdin.",
+    )
+    passwd.add_argument("name", metavar="NAME", help="the user name")
+    passwd.add_argument("--users", metavar="FILE", required=True, help="the users file")
     return {
         "tui": tui,
         "check": check,
         "export": export,
         "show": show,
         "template": _template_parser(),
+        "serve": serve,
+        "passwd": passwd,
     }
 
 
@@ -364,9 +391,33 @@ def cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kpitui.serve.command import serve_command
+
+    flags = [f"--{k.replace('_', '-')}" for k in ("no_watch", "no_mouse") if getattr(args, k)]
+    values = [(f"--{k}", getattr(args, k)) for k in ("lang", "poll", "config")]
+    options = flags + [str(x) for pair in values if pair[1] is not None for x in pair]
+    return serve_command(
+        _paths(args.paths),
+        users_path=args.users,
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        lang=args.lang,
+        options=options,
+    )
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from kpitui.serve.users import passwd_command
+
+    return passwd_command(args.name, args.users)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     paths = _paths(args.paths)
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+    web = os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()) and not web:
         # No terminal (a pipe, a cron job, CI): print what the dashboard would show.
         show_args = argparse.Namespace(
             paths=paths, lang=args.lang, indicator=None, agency=None, period=None
@@ -416,14 +467,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": cmd_export,
         "show": cmd_show,
         "template": cmd_template,
+        "serve": cmd_serve,
+        "passwd": cmd_passwd,
     }[command]
     if sys.stdout is None or _closed(sys.stdout):
         # `kpitui check >&-`: nowhere to write the result; say so rather than fail later.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
-        to_file = command == "template" or (
-            command == "export" and getattr(args, "output", None) not in (None, "-")
+        writes_stdout = command in ("tui", "check", "show") or (
+            command == "export" and getattr(args, "output", None) in (None, "-")
         )
-        if not to_file:
+        if writes_stdout:
             print(
                 "kpitui: error: standard output is closed; nothing can be written", file=sys.stderr
             )

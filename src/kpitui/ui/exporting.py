@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,25 @@ def screen_table(app: KpiApp, screen: TableScreen) -> export.ExportTable:
     return export.make_table(snap, view, frame.drop("_fold", strict=False), app.lang, **details)
 
 
+def deliver(app: KpiApp, data: bytes, fmt: str, view: str, output: str | None) -> str:
+    """In a web browser (``kpitui serve``): offer the export as a download with a suggested
+    name, instead of writing it on the server where the visitor cannot reach it."""
+    name = export.safe_name(os.path.basename(output or "")) or export.default_name(
+        view, fmt, app.clock()
+    )
+    mime = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json; charset=utf-8",
+        "md": "text/markdown; charset=utf-8",
+        "html": "text/html; charset=utf-8",
+        "svg": "image/svg+xml; charset=utf-8",
+    }.get(fmt, "application/octet-stream")
+    app.deliver_binary(io.BytesIO(data), save_filename=name, mime_type=mime)
+    app.notify(t("msg.exported", app.lang, path=clean(name)), timeout=8, markup=False)
+    return name
+
+
 def export_screen(
     app: KpiApp, screen: TableScreen, fmt: str, folder: str = ".", output: str | None = None
 ) -> str | None:
@@ -58,6 +78,8 @@ def export_screen(
             data = app.export_screenshot(title=table.title or "kpitui").encode("utf-8")
         else:
             data = export.render(table, fmt)
+        if app.is_web:
+            return deliver(app, data, fmt, table.view, output)
         path = export.write(data, fmt, table.view, output=output, folder=folder, when=app.clock())
     except export.ExportError as exc:
         app.notify(
