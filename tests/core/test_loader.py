@@ -187,3 +187,23 @@ def test_a_reported_total_in_a_wide_tree_is_not_a_duplicate(tmp_path: Path) -> N
     )
     (dup,) = build_snapshot([str(tmp_path)]).findings
     assert dup.line == 4 and dup.message.startswith("duplicate row for 'cnt' at 'l299'")
+
+
+@pytest.mark.parametrize("keep_bytes", [0, 8 * 1024**2])
+def test_sound_files_are_judged_by_the_statistics_pass_alone(keep_bytes: int) -> None:
+    """The careful read is for files with problems: a sound file never costs it (a silent
+    fall-back to it would make national-scale loads ten times slower)."""
+    loader = Loader([str(DEMO)], in_memory=True, keep_bytes=keep_bytes)
+    snap = loader.load()
+    assert snap.errors == 0
+    states = loader._states.values()
+    assert states and all(
+        s.current is not None and not s.current.evaluate(_context(snap)).careful for s in states
+    )
+    loader.close()
+
+
+def _context(snap: Snapshot):  # type: ignore[no-untyped-def]
+    from kpitui.core.load.version import Context
+
+    return Context.of(snap.definitions)

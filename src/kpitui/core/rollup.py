@@ -267,6 +267,8 @@ EXACT = 2.0**53
 """Integers from here on cannot all be held exactly by a 64-bit float (a warning)."""
 CONTRADICTION = 0.005
 """A row's value that differs from scale × numerator / denominator by more than 0.5 %."""
+MAX_RATIO = 1e300
+"""numerator / denominator beyond this may overflow once scaled: the careful read decides."""
 
 MAX_BITMAP_COLUMNS = 4
 """Up to 4 x 64 leaf children per parent, the bitmaps are columns; wider trees group by word."""
@@ -356,49 +358,93 @@ def partial(
     """
     keys, bit_aggs, _, _ = _plan(tree)
     if tree is not None:
-        lf = lf.join(tree.slots(spellings).lazy(), on="agency", how="left")
-    lf = lf.join(indicators.lazy().select("indicator", "scale"), on="indicator", how="left")
-    num, den = pl.col("numerator"), pl.col("denominator")
-    value = row_value()
-    derived = num * pl.col("scale") / den
+        lf = _with_slots(lf, tree.slots(spellings))
+    num, den, val = pl.col("numerator"), pl.col("denominator"), pl.col("value")
+    # The scale is constant per indicator (and groups are per indicator): the row values
+    # derived from numerator/denominator are summed as Σ(n/d) and scaled after the pass,
+    # so the pass needs no join with the indicators. Per-row terms are computed once, as
+    # columns, and then only counted, summed or compared by the aggregations.
+    ratio = num / den
     finite = num.is_finite() & den.is_finite()
-    contradiction = (
-        pl.col("value").is_not_null()
-        & (den != 0)
-        & finite
-        & derived.is_finite()
-        & (
-            (pl.col("value") - derived).abs()
-            > CONTRADICTION * pl.max_horizontal(derived.abs(), pl.col("value").abs())
-        )
-    )
     big = pl.any_horizontal(pl.col(n).abs() >= EXACT for n in ("value", "numerator", "denominator"))
-    warn = ((num > den) & finite) | (den == 0) | contradiction | big
+    # Rows worth a warning, or that may be (a value beside its own numerator/denominator is
+    # compared with them, with the scale, when the warnings are located).
+    warn = ((num > den) & finite) | (den == 0) | big | (val.is_not_null() & num.is_not_null())
+    lf = lf.with_columns(
+        _r=pl.when(val.is_null() & (den != 0)).then(ratio),
+        _half=(num.is_null() ^ den.is_null()),
+        _none=(val.is_null() & num.is_null()),
+        _neg=(den < 0).fill_null(False),
+        _inf=pl.any_horizontal(
+            ~pl.col(n).is_finite() for n in ("value", "numerator", "denominator")
+        ).fill_null(False),
+        _over=((den != 0) & (~ratio.is_finite() | (ratio.abs() > MAX_RATIO))).fill_null(False),
+        _warn=warn.fill_null(False),
+    )
+    r = pl.col("_r")
     aggs = [
         pl.len().cast(pl.UInt32).alias("n"),
         *bit_aggs,
-        pl.col("value").count().cast(pl.UInt32).alias("v_n"),
+        val.count().cast(pl.UInt32).alias("v_n"),
         num.count().cast(pl.UInt32).alias("n_ratio"),
         num.sum().alias("s_num"),
         den.sum().alias("s_den"),
-        (num.is_null() ^ den.is_null()).sum().cast(pl.UInt32).alias("n_half"),
-        (pl.col("value").is_null() & num.is_null()).sum().cast(pl.UInt32).alias("n_none"),
+        pl.col("_half").sum().cast(pl.UInt32).alias("n_half"),
+        pl.col("_none").sum().cast(pl.UInt32).alias("n_none"),
         pl.col("agency").null_count().cast(pl.UInt32).alias("n_no_agency"),
         pl.col("bad").sum().cast(pl.UInt32).alias("n_bad"),
-        (den < 0).sum().cast(pl.UInt32).alias("n_neg"),
-        pl.any_horizontal(~pl.col(n).is_finite() for n in ("value", "numerator", "denominator"))
-        .fill_null(False)
-        .sum()
-        .cast(pl.UInt32)
-        .alias("n_inf"),
-        ((den != 0) & ~derived.is_finite()).sum().cast(pl.UInt32).alias("n_over"),
-        warn.fill_null(False).sum().cast(pl.UInt32).alias("n_warn"),
-        value.sum().alias("s_val"),
-        value.min().alias("mn"),
-        value.max().alias("mx"),
-        value.count().cast(pl.UInt32).alias("n_val"),
+        pl.col("_neg").sum().cast(pl.UInt32).alias("n_neg"),
+        pl.col("_inf").sum().cast(pl.UInt32).alias("n_inf"),
+        pl.col("_over").sum().cast(pl.UInt32).alias("n_over"),
+        pl.col("_warn").sum().cast(pl.UInt32).alias("n_warn"),
+        val.sum().alias("_s_v"),
+        val.min().alias("_mn_v"),
+        val.max().alias("_mx_v"),
+        r.sum().alias("_s_r"),
+        r.min().alias("_mn_r"),
+        r.max().alias("_mx_r"),
+        r.count().cast(pl.UInt32).alias("_n_r"),
     ]
-    return lf.group_by(keys).agg(aggs).collect(engine="streaming" if streaming else "in-memory")
+    raw = lf.group_by(keys).agg(aggs).collect(engine="streaming" if streaming else "in-memory")
+    return _scaled(raw, indicators)
+
+
+def agency_enum(slots: pl.DataFrame) -> pl.Enum:
+    """The agency ids (every spelling) as an enum whose codes index the slot frame's rows."""
+    return pl.Enum(slots.get_column("agency").to_list())
+
+
+def _with_slots(lf: pl.LazyFrame, slots: pl.DataFrame) -> pl.LazyFrame:
+    """Each row's slot, word and bit: by index when the agency column is the slot frame's
+    :func:`agency_enum` (no string is hashed), else by a join on the agency id."""
+    dtype = lf.collect_schema().get("agency")
+    if isinstance(dtype, pl.Enum) and dtype.categories.to_list() == slots["agency"].to_list():
+        code = pl.col("agency").to_physical()
+        return lf.with_columns(
+            [pl.lit(slots.get_column(c)).gather(code).alias(c) for c in ("slot_idx", "word", "bit")]
+        )
+    return lf.with_columns(pl.col("agency").cast(pl.String)).join(
+        slots.lazy(), on="agency", how="left"
+    )
+
+
+def _scaled(raw: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Row values of the groups: ``value`` where given, else scale × numerator/denominator
+    (s_val, mn, mx, n_val), from the pass's separate sums (the scale is positive)."""
+    scale = indicators.select("indicator", "scale").unique("indicator")
+    s = pl.col("scale").fill_null(1.0)
+    return (
+        raw.join(scale, on="indicator", how="left")
+        .with_columns(
+            s_val=pl.when((pl.col("v_n") + pl.col("_n_r")) > 0).then(
+                pl.col("_s_v").fill_null(0.0) + s * pl.col("_s_r").fill_null(0.0)
+            ),
+            mn=pl.min_horizontal(pl.col("_mn_v"), s * pl.col("_mn_r")),
+            mx=pl.max_horizontal(pl.col("_mx_v"), s * pl.col("_mx_r")),
+            n_val=(pl.col("v_n") + pl.col("_n_r")).cast(pl.UInt32),
+        )
+        .drop("scale", "_s_v", "_mn_v", "_mx_v", "_s_r", "_mn_r", "_mx_r", "_n_r")
+    )
 
 
 def combine(parts: Sequence[pl.DataFrame], tree: Tree | None) -> pl.DataFrame:

@@ -9,6 +9,7 @@ ones and the last good ones alike, from their content.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from kpitui.core.findings import Finding
 from kpitui.core.load.files import Content
 from kpitui.core.model import ALL_AGENCIES, Definitions
 from kpitui.core.periods import canonical_map
-from kpitui.core.rollup import Tree, finish, indicator_frame, partial, regroup
+from kpitui.core.rollup import Tree, agency_enum, finish, indicator_frame, partial, regroup
 from kpitui.core.sources import parse
 from kpitui.core.sources.checks import (
     NON_ASCII_DIGIT,
@@ -75,6 +76,11 @@ class Context:
     def key(self) -> tuple[object, ...]:
         return (self.parse_key, self.check_key)
 
+    @functools.cached_property
+    def agency_enum(self) -> pl.DataType | None:
+        """The agency ids as an enum for the statistics pass (None: no [[agency]])."""
+        return None if self.tree is None else agency_enum(self.tree.slots(self.spellings))
+
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
@@ -90,6 +96,9 @@ class Evaluation:
     located: Callable[[], pl.LazyFrame] | None
     """Its rows with ``row``, to locate a few of them."""
     locate: Locate | None
+    careful: bool = False
+    """Judged by the careful read (the statistics pass saw something, or the source has no
+    fast reader); a sound CSV or parquet file is judged by the statistics pass alone."""
 
     @property
     def first_problem(self) -> Finding | None:
@@ -182,7 +191,9 @@ def _evaluate(version: Version, ctx: Context, cache: PartialCache | None) -> Eva
         try:
             part = cache.get(version.path, content.stamp, ctx.key) if cacheable else None  # type: ignore[union-attr]
             if part is None:
-                part = partial(parsed.fast(), ctx.indicators, ctx.tree, ctx.spellings)
+                part = partial(
+                    parsed.fast(ctx.agency_enum), ctx.indicators, ctx.tree, ctx.spellings
+                )
             part, periods = _canonical_periods(part, ctx)
             problems = file_problems(part, ctx)
         except READ_FAILURES:
@@ -224,7 +235,7 @@ def _careful(version: Version, ctx: Context, parsed: Parsed, findings: list[Find
     careful: Careful = parsed.careful()
     findings += careful.findings
     if careful.frame is None or any(f.is_error for f in careful.findings):
-        return Evaluation(tuple(findings), False, None, None, None, careful.locate)
+        return Evaluation(tuple(findings), False, None, None, None, careful.locate, True)
     frame = careful.frame
     try:
         findings += row_findings(
@@ -234,7 +245,7 @@ def _careful(version: Version, ctx: Context, parsed: Parsed, findings: list[Find
         explain = careful.explain or (lambda e: fnd.error(version.path, 0, "cannot read file"))
         findings.append(explain(exc))
     if any(f.is_error for f in findings):
-        return Evaluation(tuple(findings), False, None, None, None, careful.locate)
+        return Evaluation(tuple(findings), False, None, None, None, careful.locate, True)
     # Sound after all (a false alarm of the fast pass, or a source read carefully only).
     try:
         periods = canonical_map(
@@ -249,7 +260,7 @@ def _careful(version: Version, ctx: Context, parsed: Parsed, findings: list[Find
         part = partial(fast, ctx.indicators, ctx.tree, ctx.spellings)
     except READ_FAILURES as exc:  # pragma: no cover - the checks just read these rows
         findings.append(fnd.error(version.path, 0, f"cannot read file: {type(exc).__name__}"))
-        return Evaluation(tuple(findings), False, None, None, None, careful.locate)
+        return Evaluation(tuple(findings), False, None, None, None, careful.locate, True)
     return Evaluation(
         tuple(findings),
         True,
@@ -257,6 +268,7 @@ def _careful(version: Version, ctx: Context, parsed: Parsed, findings: list[Find
         _rows(version.content, lambda: rows_frame),
         lambda: located_frame.select("row", *ROW_SCHEMA),
         careful.locate,
+        careful=True,
     )
 
 
@@ -266,7 +278,7 @@ def _rows(content: Content, read: Callable[[], pl.LazyFrame]) -> Callable[[], pl
     command, the file)."""
 
     def make() -> pl.LazyFrame:
-        return read().select(list(ROW_SCHEMA))
+        return read().select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()])
 
     if content.data is None:
 

@@ -120,13 +120,15 @@ def parse(content: Content, opts: CsvOptions) -> Parsed:
     def base() -> pl.LazyFrame:
         return _frame(content).select(list(renamed)).rename(renamed)
 
-    def select(careful: bool, located: bool = False) -> pl.LazyFrame:
+    def select(
+        careful: bool, located: bool = False, agencies: pl.DataType | None = None
+    ) -> pl.LazyFrame:
         exprs: list[pl.Expr] = (
             [pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")] if careful or located else []
         )
         exprs += [
             pl.col("indicator").cast(pl.String),
-            pl.col("agency").cast(pl.String),
+            pl.col("agency").cast(pl.String).cast(agencies or pl.String()),
             _period(types["period"]).cast(pl.String).alias("period"),
         ]
         bad: list[pl.Expr] = []
@@ -172,7 +174,7 @@ def parse(content: Content, opts: CsvOptions) -> Parsed:
         content.path,
         "parquet",
         tuple(header_findings),
-        lambda: select(False),
+        lambda agencies=None: select(False, agencies=agencies),
         careful,
         lambda: select(False, located=True),
     )

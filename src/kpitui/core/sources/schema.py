@@ -82,8 +82,11 @@ class Parsed:
     kind: str
     header_findings: tuple[Finding, ...]
     """Warnings found before the rows were read (e.g. an ignored column)."""
-    fast: Callable[[], pl.LazyFrame] | None
-    """The typed rows (:data:`FAST_SCHEMA`), or None when the file is read carefully only."""
+    fast: Callable[..., pl.LazyFrame] | None
+    """The typed rows (:data:`FAST_SCHEMA`), or None when the file is read carefully only.
+    ``fast(agencies)`` with an ``Enum`` of the known agency ids reads the agency column as
+    that enum (an unknown id fails the read, which sends the file to the careful read), so
+    that the statistics pass looks slots up by index instead of joining strings."""
     read_careful: Callable[[], Careful]
     located: Callable[[], pl.LazyFrame] | None = None
     """The typed rows with ``row`` (to locate a few of them), when cheaper than careful."""
