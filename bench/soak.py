@@ -25,6 +25,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
+from kpitui.cli import JEMALLOC_CONF  # noqa: E402 - polars is not loaded yet
+
+# As the dashboard does (kpitui.cli.cmd_tui), unless the environment says otherwise:
+# --allocator-default measures polars' allocator with its default settings.
+if "--allocator-default" not in sys.argv:
+    os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+
 from kpitui.core.load.loader import Loader  # noqa: E402
 
 
@@ -52,6 +59,11 @@ def main() -> int:
         "--path", default=str(REPO / "data"), help="data folder (copied first; default: the demo)"
     )
     parser.add_argument("--only", metavar="NAME", help="touch only this file of the folder")
+    parser.add_argument(
+        "--allocator-default",
+        action="store_true",
+        help="polars' allocator with its default settings (the dashboard returns freed memory)",
+    )
     args = parser.parse_args()
 
     start_rss = rss_kib()

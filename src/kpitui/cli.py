@@ -414,7 +414,14 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return passwd_command(args.name, args.users)
 
 
+JEMALLOC_CONF = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000"
+"""polars allocates with jemalloc: a long-lived dashboard returns freed pages to the system
+within a second instead of keeping them (memory stays flat over thousands of reloads; see
+bench/soak.py). Read by jemalloc when polars is first loaded, so set before that."""
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
+    os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
     paths = _paths(args.paths)
     web = os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver")
     if not (sys.stdout.isatty() and sys.stdin.isatty()) and not web:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 from polars.testing import assert_frame_equal
+from tests.demo import copy_csv_demo
 
 from kpitui.core import views
 from kpitui.core.cache import PartialCache
@@ -23,11 +24,10 @@ def _load(folder: Path, cache: Path) -> tuple[Loader, pl.DataFrame]:
 
 
 def test_a_warm_start_gives_the_same_figures(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(DEMO, folder)
+    folder = copy_csv_demo(tmp_path / "data")
     _, cold = _load(folder, tmp_path / "cache")
     entries = list((tmp_path / "cache").glob("*.parquet"))
-    assert len(entries) == 8  # one per monthly file
+    assert len(entries) == 8  # one per monthly file (statistics of CSV and parquet files)
     _, warm = _load(folder, tmp_path / "cache")
     assert_frame_equal(cold, warm)
     assert len(list((tmp_path / "cache").glob("*.parquet"))) == 8

@@ -10,19 +10,24 @@ import polars as pl
 import pytest
 import xlsxwriter
 from polars.testing import assert_frame_equal
+from tests.demo import copy_csv_demo
 
 from kpitui.core import export, views
 from kpitui.core.load.loader import Loader, build_snapshot
 from kpitui.core.snapshot import Snapshot
 
-DEMO = Path(__file__).resolve().parents[2] / "data"
-AUGUST = pl.read_csv(DEMO / "obs-2023-08.csv", infer_schema_length=0)
+SOURCE = Path(__file__).resolve().parents[1] / "data" / "demo_source"
+AUGUST = pl.read_csv(SOURCE / "obs-2023-08.csv", infer_schema_length=0)
 WIDE_INDICATORS = ["dd_kich_hoat", "hs_truc_tuyen"]
 FIGURES = ("numerator", "denominator", "note")
 
 
 def _demo_without_august(folder: Path) -> Path:
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("README.md", "obs-2023-08.csv"))
+    """The all-CSV demo without August, and without the shipped demo's own mappings."""
+    copy_csv_demo(folder)
+    (folder / "obs-2023-08.csv").unlink()
+    toml = folder / "kpitui.toml"
+    toml.write_text(toml.read_text("utf-8").split("[csv.columns]")[0], encoding="utf-8")
     return folder
 
 
@@ -38,7 +43,7 @@ def _csv_export(snap: Snapshot) -> bytes:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     folder = _demo_without_august(tmp_path_factory.mktemp("csv") / "data")
-    shutil.copyfile(DEMO / "obs-2023-08.csv", folder / "obs-2023-08.csv")
+    shutil.copyfile(SOURCE / "obs-2023-08.csv", folder / "obs-2023-08.csv")
     return build_snapshot([str(folder)])
 
 

@@ -7,13 +7,13 @@ wrote and check what came right before it.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.demo import copy_csv_demo
 
-from .ptyutil import DEMO, PtyApp
+from .ptyutil import PtyApp
 
 # kind -> (text before the marker, text after it)
 PIECES: dict[str, tuple[str, str]] = {
@@ -143,9 +143,7 @@ parent = "root"
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the demo data set that a test may change."""
-    target = tmp_path / "data"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("README.md"))
-    return target
+    return copy_csv_demo(tmp_path / "data")
 
 
 @pytest.fixture

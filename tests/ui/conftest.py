@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from tests.demo import copy_csv_demo
 
 from kpitui.ui.app import KpiApp, make_app
 from kpitui.ui.config import Config
@@ -52,6 +52,4 @@ async def settled(pilot, app: KpiApp) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     """A private copy of the demo data set that a test may change."""
-    target = tmp_path / "data"
-    shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns("README.md"))
-    return target
+    return copy_csv_demo(tmp_path / "data")

@@ -106,6 +106,9 @@ class Loader:
         self._good_tomls: dict[str, FileDefinitions] = {}
         self._states: dict[str, FileState] = {}
         self._previous: Snapshot | None = None
+        self._merged: tuple[tuple[object, ...], _Definitions, Context] | None = None
+        """The last merge of the definitions and its context: reused while no TOML file
+        changed (a reload of one CSV file does not rebuild the tree or the id tables)."""
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -133,7 +136,7 @@ class Loader:
 
     def _load(self, found: Discovery, definitions: _Definitions) -> Snapshot:
         defs = definitions.defs
-        ctx = Context.of(defs)
+        ctx = self._context(definitions)
         findings: list[Finding] = list(found.problems) + definitions.findings
         if not defs.indicators and (found.definitions or found.observations):
             where = found.definitions[0] if found.definitions else (self.paths or (".",))[0]
@@ -208,6 +211,14 @@ class Loader:
 
     # -- definitions
 
+    def _context(self, definitions: _Definitions) -> Context:
+        if self._merged is not None and self._merged[1] is definitions:
+            return self._merged[2]
+        ctx = Context.of(definitions.defs)
+        if self._merged is not None:
+            self._merged = (self._merged[0], definitions, ctx)
+        return ctx
+
     def _definitions(self, paths: list[str]) -> _Definitions:
         parsed: list[FileDefinitions] = []
         stale: set[str] = set()
@@ -226,6 +237,9 @@ class Loader:
             parsed.append(cached[1])
         for gone in set(self._tomls) - set(paths):
             del self._tomls[gone]
+        key = tuple((f.path, id(f)) for f in parsed)
+        if self.live and self._merged is not None and self._merged[0] == key:
+            return self._merged[1]  # no definitions file changed: the same merge
         in_effect = []
         for f in parsed:
             if f.ok:
@@ -246,7 +260,10 @@ class Loader:
                 if f.ok and f.path in merged.used:
                     self._good_tomls[f.path] = f
         rejected = {f.path for f in parsed if f.path not in merged.used and f.path not in stale}
-        return _Definitions(merged.definitions, findings, stale, rejected)
+        result = _Definitions(merged.definitions, findings, stale, rejected)
+        if self.live:
+            self._merged = (key, result, Context.of(result.defs))
+        return result
 
     # -- the data set is not there
 
