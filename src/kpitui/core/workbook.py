@@ -60,24 +60,23 @@ import polars as pl
 
 from kpitui.core import findings as fnd
 from kpitui.core import legacy, sheetxml
+from kpitui.core.definitions import CANONICAL_COLUMNS
 from kpitui.core.findings import Finding, Severity
 from kpitui.core.model import CsvOptions, SheetColumn, SheetSpec
 from kpitui.core.sheetxml import Extras, cell_ref, col_letter, parse_ref
+from kpitui.core.sources.schema import MAX_FINDINGS_PER_KIND, NUMBERS, REQUIRED, TEXTS
 from kpitui.core.text import clean, quote
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".ods")
 """Workbook files a data folder reads (SPEC §8.1)."""
 READABLE_EXTENSIONS = (*WORKBOOK_EXTENSIONS, ".xls")
 """What :func:`read_workbook` can open (an Excel 97 ``.xls`` too, with a warning)."""
-CANONICAL = ("indicator", "agency", "period", "value", "numerator", "denominator", "note")
-REQUIRED = ("indicator", "agency", "period")
-NUMBERS = ("value", "numerator", "denominator")
-TEXTS = ("indicator", "agency", "period", "note")
+CANONICAL = CANONICAL_COLUMNS
 HEADER_SEARCH_ROWS = 50
 """The header row is looked for in this many rows at the top of a sheet."""
 MAX_WORKBOOK_BYTES = 512 * 1024**2
 """A larger workbook is refused: a clear message beats running out of memory."""
-MAX_CELL_FINDINGS = 20
+MAX_CELL_FINDINGS = MAX_FINDINGS_PER_KIND
 """Cell findings of one kind shown per file, then a count."""
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
