@@ -221,3 +221,32 @@ def test_cli_reports_broken_definitions(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "x.toml:1: error: indicator 'a': missing required key 'name'" in err
     assert not list(tmp_path.glob("*.xlsx"))
+
+
+def test_a_dissolved_agency_has_no_form_and_no_row(tmp_path: Path) -> None:
+    from kpitui.core import template
+    from kpitui.core.definitions import load_definitions
+
+    toml = tmp_path / "d.toml"
+    toml.write_text(
+        '[[indicator]]\nid = "cnt"\nname = "c"\n'
+        '[[agency]]\nid = "p"\nname = "P"\n'
+        '[[agency]]\nid = "old"\nname = "Old"\nparent = "p"\nuntil = 2025-06-30\nsuccessor = "new"\n'
+        '[[agency]]\nid = "new"\nname = "New"\nparent = "p"\n',
+        encoding="utf-8",
+    )
+    defs = load_definitions([str(toml)]).definitions
+    with pytest.raises(template.TemplateError, match="'old' was dissolved on 2025-06-30"):
+        template.build(defs, "old", "Tháng 7/2025")
+    import io
+
+    import openpyxl
+
+    before = openpyxl.load_workbook(io.BytesIO(template.build(defs, "p", "2025-06")))
+    after = openpyxl.load_workbook(io.BytesIO(template.build(defs, "p", "Tháng 7/2025")))
+
+    def ids(book: openpyxl.Workbook) -> set[str]:
+        return {c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c}
+
+    assert "old" in ids(before) and "new" in ids(before)
+    assert "old" not in ids(after) and "new" in ids(after)

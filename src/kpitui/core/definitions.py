@@ -631,10 +631,7 @@ def _legacy_names(out: FileDefinitions) -> None:
 def _is_period(text: str) -> bool:
     from kpitui.core import periods
 
-    canonical = getattr(periods, "canonical", None)  # the Vietnamese spellings, when present
-    if canonical is not None:
-        return canonical(text) is not None
-    return periods.parse_period(text) is not None
+    return periods.canonical(text) is not None
 
 
 def _sheet_columns(

@@ -130,11 +130,7 @@ def canonical_period(text: str) -> str | None:
     """The canonical form of a period typed on the command line, or None."""
     from kpitui.core import periods
 
-    convert = getattr(periods, "canonical", None)  # the Vietnamese spellings, when present
-    if convert is not None:
-        result = convert(text)
-        return result if isinstance(result, str) else None
-    return text if periods.parse_period(text) is not None else None
+    return periods.canonical(text)
 
 
 def build(
@@ -152,9 +148,13 @@ def build(
     if by_id and agency not in by_id:
         known = ", ".join(list(by_id)[:12]) + (" ..." if len(by_id) > 12 else "")
         raise TemplateError(f"unknown agency {agency!r} (known: {known})")
+    from kpitui.core.periods import parse_period
+
     canonical = canonical_period(period)
     if canonical is None:
-        raise TemplateError(f"not a period: {period!r} (YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD)")
+        from kpitui.core.periods import ACCEPTED_FORMS
+
+        raise TemplateError(f"not a period: {period!r} (accepted: {ACCEPTED_FORMS})")
     chosen = list(definitions.indicators)
     if indicators:
         known_ids = {i.id for i in chosen}
@@ -166,8 +166,18 @@ def build(
     if not chosen:
         raise TemplateError("the data set defines no indicator")
     own = by_id.get(agency)
+    starts = parse_period(canonical)
+    start = starts[0] if starts else None
+    if own is not None and own.until is not None and start is not None and own.until < start:
+        after = f" (its successor is {own.successor!r})" if own.successor else ""
+        raise TemplateError(f"agency {agency!r} was dissolved on {own.until}{after}")
     rows = [(agency, own.name if own else agency)]
-    rows += [(a.id, a.name) for a in definitions.agencies if a.parent == agency][:MAX_CHILDREN]
+    rows += [
+        (a.id, a.name)
+        for a in definitions.agencies
+        if a.parent == agency
+        and not (a.until is not None and start is not None and a.until < start)
+    ][:MAX_CHILDREN]
     cols = figures(chosen)
 
     buffer = io.BytesIO()
