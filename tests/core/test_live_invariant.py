@@ -360,6 +360,8 @@ def _table(snap: Snapshot) -> pl.DataFrame:
         "change",
         "history",
         "missing_reporters",
+        "target",
+        "shortfall",
     ).sort("indicator", "agency")
 
 
