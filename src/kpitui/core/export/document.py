@@ -11,7 +11,6 @@ UTC offset.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,48 +20,17 @@ from kpitui.core import numbers
 from kpitui.core.export.hashing import file_metadata
 from kpitui.core.export.table import ExportTable
 from kpitui.core.i18n import status_word, t
+from kpitui.core.periods import display
 from kpitui.core.text import clean
 
 # --------------------------------------------------------------------------- periods
-
-_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_PERIOD = re.compile(
-    r"(?P<y>\d{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|YTD(?P<ytd>\d{2})|(?P<m>\d{2})(?:-(?P<d>\d{2}))?))?"
-)
 
 
 @functools.lru_cache(maxsize=1024)
 def period_label(period: str | None, lang: str) -> str:
     """A canonical period as the UI writes it (SPEC §9.1): vi ``Tháng 6/2024``, ``Quý 2/2024``;
     en ``Jun 2024``, ``Q2 2024``. Every export and ``kpitui show`` call this one function."""
-    return _period_label(period, lang) if period else ""
-
-
-def _period_label(period: str, lang: str) -> str:
-    # The one place to replace by kpitui.core.periods.display(period, lang) once it exists.
-    m = _PERIOD.fullmatch(period)
-    if not m:
-        return clean(period)
-    y, vi = m["y"], lang == "vi"
-    if m["q"]:
-        return f"Quý {m['q']}/{y}" if vi else f"Q{m['q']} {y}"
-    if m["h"]:
-        if vi:
-            return f"6 tháng {'đầu' if m['h'] == '1' else 'cuối'} năm {y}"
-        return f"H{m['h']} {y}"
-    if m["ytd"]:
-        n = int(m["ytd"])
-        if not 1 <= n <= 12:
-            return period
-        return f"{n} tháng {y}" if vi else f"Jan–{_MONTHS_EN[n - 1]} {y}"
-    if m["m"]:
-        month = int(m["m"])
-        if not 1 <= month <= 12:
-            return period
-        if m["d"]:
-            return f"{m['d']}/{m['m']}/{y}" if vi else f"{int(m['d'])} {_MONTHS_EN[month - 1]} {y}"
-        return f"Tháng {month}/{y}" if vi else f"{_MONTHS_EN[month - 1]} {y}"
-    return f"Năm {y}" if vi else y
+    return display(period, lang) if period else ""
 
 
 def local_time(iso: str, lang: str) -> str:
