@@ -368,3 +368,79 @@ def test_the_list_of_missing_reporters_names_the_new_unit(dataset):
     assert reporters.missing_reporter_list(*args) == []
     # With the values (New has a slot of its own, outside the bitmaps): New is.
     assert reporters.missing_reporter_list(*args, values=snap.values) == [("n", "new")]
+
+
+MERGED_PROVINCES = """
+[[indicator]]
+id = "n"
+name = "n"
+[[agency]]
+id = "p"
+name = "Province P, which took over Q"
+[[agency]]
+id = "q"
+name = "Province Q"
+until = "2025-06-30"
+successor = "p"
+[[agency]]
+id = "c1"
+name = "Commune 1"
+parent = "p"
+[[agency]]
+id = "c2"
+name = "Commune 2"
+parent = "p"
+"""
+
+
+@pytest.mark.parametrize("own_total", [True, False])
+def test_a_successor_with_children_adds_its_predecessor(dataset, own_total: bool):
+    rows = "indicator,agency,period,value\nn,c1,2024-09,10\nn,c2,2024-09,20\nn,q,2024-09,5\n"
+    if own_total:
+        rows += "n,p,2024-09,30\n"  # P's reported total of its own communes
+    snap = build_snapshot([str(dataset({"defs.toml": MERGED_PROVINCES, "obs.csv": rows}))])
+    assert snap.errors == 0
+    # Q is not a root (one root, no "All"); P in September 2024 is P's territory then + Q.
+    assert snap.tree.headline == "p"
+    assert views.summary(snap).row(0, named=True)["value"] == 35
+    # P's total is compared with its own communes only: no mismatch warning.
+    assert snap.warnings == 0
+
+
+def test_a_chain_that_ends_without_a_successor_leaves_everyone_without(dataset):
+    defs = """
+    [[indicator]]
+    id = "n"
+    name = "n"
+    [[agency]]
+    id = "p"
+    name = "P"
+    [[agency]]
+    id = "a"
+    name = "A"
+    parent = "p"
+    until = "2024-06-30"
+    successor = "b"
+    [[agency]]
+    id = "b"
+    name = "B"
+    parent = "p"
+    until = "2025-06-30"
+    """
+    rows = "indicator,agency,period,value\nn,a,2024-03,1\nn,b,2024-03,2\n"
+    snap = build_snapshot([str(dataset({"defs.toml": defs, "obs.csv": rows}))])
+    assert snap.errors == 0
+    assert snap.tree.ids == ("p",) and snap.tree.successor == {}
+    frame = views.breakdown(snap, "n", subtree=True)
+    # Both in the export of their time, each with its own rows; nothing in the province.
+    assert frame.select("agency", "value").rows() == [("p", None), ("a", 1), ("b", 2)]
+
+
+def test_a_successors_total_that_disagrees_with_its_children_is_still_flagged(dataset):
+    rows = "indicator,agency,period,value\nn,c1,2024-09,10\nn,c2,2024-09,20\nn,q,2024-09,5\n"
+    rows += "n,p,2024-09,28\n"  # 28 reported for communes that add up to 30
+    snap = build_snapshot([str(dataset({"defs.toml": MERGED_PROVINCES, "obs.csv": rows}))])
+    (warning,) = [f for f in snap.findings if not f.is_error]
+    assert (warning.kind, warning.line) == ("total_mismatch", 5)
+    # The figures compared are like for like: both with Q's 5 added.
+    assert "reported total 33 differs from its children's aggregate 35" in warning.message

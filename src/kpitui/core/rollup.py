@@ -926,7 +926,12 @@ def _level_with_hidden(
             pick("value", "value"),
             pick("numerator", "num"),
             pick("denominator", "den"),
-            pl.when(own)
+            # Beside a reported total (checked against it, ``load.quality``): the aggregate
+            # of the children of today's tree — with the hidden ones when the total has them
+            # added, so that the comparison stays like for like.
+            pl.when(both & pl.col("children_value").is_not_null())
+            .then(pl.col("a_value"))
+            .when(own)
             .then(pl.col("children_value"))
             .otherwise(pl.col("a_value"))
             .alias("children_value"),
