@@ -492,7 +492,7 @@ def test_csv_and_json_carry_the_calendar_columns(merged):
     assert by_id["tk_vneid"]["shortfall"] == "1460.0"
 
 
-def test_dissolved_agencies_in_a_breakdown_export_of_their_time(merged):
+def test_dissolved_agencies_in_a_breakdown_export_of_their_time(merged, tmp_path):
     frame = views.breakdown(merged, "tk_vneid", as_of="2024-09", subtree=True)
     table = export.make_table(merged, "breakdown", frame, "vi", indicator="tk_vneid")
     rows = read_csv(export.render_csv(table))
@@ -507,6 +507,13 @@ def test_dissolved_agencies_in_a_breakdown_export_of_their_time(merged):
     assert json.loads(export.render_json(table))["rows"][-1]["until"] == "2025-06-30"
     text = export.render_md(table).decode("utf-8")
     assert "\xa0\xa0Huyện Bắc (đến 30/06/2025) | Tháng 9/2024 | 400 tài khoản |" in text
+    # The data sheet holds what the csv holds: the day as ISO text, no rank.
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(export.render_xlsx(table))
+    data = list(openpyxl.load_workbook(path)["data"].iter_rows(values_only=True))
+    header, last = data[0], dict(zip(data[0], data[-1], strict=True))
+    assert list(header) == BREAKDOWN_ALL
+    assert (last["agency"], last["until"], last["rank"]) == ("huyen_bac", "2025-06-30", None)
 
 
 def test_documents_name_the_calendar_columns(merged, tmp_path):
