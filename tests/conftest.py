@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -35,3 +36,23 @@ def dataset(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return make
+
+
+README = REPO / "README.md"
+
+
+def merger_files() -> dict[str, str]:
+    """The TOML and CSV of the README's example of the 2025 merger (SPEC §9.5): the
+    documentation is the data set the tests compute by hand."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Merged and dissolved agencies") :]
+    toml = re.search(r"```toml\n(.*?)```", section, re.S)
+    rows = re.search(r"```csv\n(.*?)```", section, re.S)
+    assert toml and rows
+    return {"defs.toml": toml.group(1), "obs.csv": rows.group(1)}
+
+
+@pytest.fixture
+def merger() -> dict[str, str]:
+    """A fresh copy of :func:`merger_files`, to add rows to."""
+    return merger_files()

@@ -14,19 +14,30 @@ from typing import IO
 import polars as pl
 
 from kpitui.core import numbers
-from kpitui.core.export.document import period_label
+from kpitui.core.export.document import agency_label, period_label, rank_label
 from kpitui.core.i18n import status_word, t
 from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean
 from kpitui.palette import STATUS_COLOURS, UNICODE, GlyphSet
 
-NUMBERS = frozenset({3, 4, 5, 6})
+NUMBERS = frozenset({3, 4, 5, 6, 7, 8, 9})
 """Columns of numbers, aligned right: value, target (or numerator / denominator),
-attainment, change."""
+attainment, change, same period last year, change on last year, shortfall (summary), and
+in a breakdown the rank and the shortfall (:data:`BREAKDOWN_NUMBERS`)."""
+BREAKDOWN_NUMBERS = NUMBERS | {10}
 COLOURED = frozenset({0, 5})
 """The status and attainment cells take the status colour."""
 WRAPPED = 2
 """The name column may wrap on a terminal; the others never do."""
+
+
+class Headers(list[str]):
+    """Column headings, and which columns hold numbers (aligned right)."""
+
+    def __init__(self, headings: list[str], numbers: frozenset[int] = NUMBERS) -> None:
+        super().__init__(headings)
+        self.numbers = numbers
+
 
 Table = tuple[list[str], list[list[str]], list[str]]
 
@@ -36,17 +47,29 @@ def status_cell(status: str, lang: str, marks: GlyphSet = UNICODE) -> str:
     return f"{marks.status.get(status, '?')} {status_word(status, lang)}"
 
 
+def shortfall_cell(x: float | None, unit: str, lang: str) -> str:
+    """A shortfall in counts (``unit`` "": accounts still to activate) or in the value's unit."""
+    if x is None:
+        return ""
+    return numbers.number(x, lang) if not unit else numbers.with_unit(x, unit, lang)
+
+
 def summary_rows(frame: pl.DataFrame, lang: str, marks: GlyphSet = UNICODE) -> Table:
-    headers = [
-        t("col.status", lang),
-        "ID",
-        t("col.indicator", lang),
-        t("col.value", lang),
-        t("col.target", lang),
-        t("col.attainment", lang),
-        t("col.change", lang),
-        t("col.period", lang),
-    ]
+    headers = Headers(
+        [
+            t("col.status", lang),
+            "ID",
+            t("col.indicator", lang),
+            t("col.value", lang),
+            t("col.target", lang),
+            t("col.attainment", lang),
+            t("col.change", lang),
+            t("col.last_year", lang),
+            t("col.yoy", lang),
+            t("col.shortfall", lang),
+            t("col.period", lang),
+        ]
+    )
     rows = []
     statuses = []
     for r in frame.iter_rows(named=True):
@@ -61,6 +84,9 @@ def summary_rows(frame: pl.DataFrame, lang: str, marks: GlyphSet = UNICODE) -> T
                 numbers.with_unit(r["target"], unit, lang),
                 numbers.attainment(r["attainment"], lang),
                 numbers.change_with_unit(r["change"], unit, lang),
+                numbers.with_unit(r.get("last_year"), unit, lang),
+                numbers.change_with_unit(r.get("yoy_change"), unit, lang),
+                shortfall_cell(r.get("shortfall"), r.get("shortfall_unit") or "", lang),
                 period_label(r["period"], lang),
             ]
         )
@@ -74,16 +100,23 @@ def breakdown_rows(
     unit = ""
     if frame.height:
         unit = frame.get_column("unit")[0] or ""
-    headers = [
-        t("col.status", lang),
-        "ID",
-        t("col.agency", lang),
-        t("col.value", lang),
-        t("col.fraction", lang),
-        t("col.attainment", lang),
-        t("col.change", lang),
-        t("col.note", lang),
-    ]
+    headers = Headers(
+        [
+            t("col.status", lang),
+            "ID",
+            t("col.agency", lang),
+            t("col.value", lang),
+            t("col.fraction", lang),
+            t("col.attainment", lang),
+            t("col.change", lang),
+            t("col.last_year", lang),
+            t("col.yoy", lang),
+            t("col.rank", lang),
+            t("col.shortfall", lang),
+            t("col.note", lang),
+        ],
+        BREAKDOWN_NUMBERS,
+    )
     top = frame.get_column("depth").min() if frame.height else None
     top_depth = int(top) if isinstance(top, int | float) else 0
     names = snap.tree.names
@@ -91,15 +124,20 @@ def breakdown_rows(
     statuses = []
     for r in frame.iter_rows(named=True):
         indent = "  " * max(0, (r.get("depth") or 0) - top_depth)
+        name = clean(names.get(r["agency"], r["agency"]) or t("all_agencies", lang))
         rows.append(
             [
                 status_cell(r["status"], lang, marks),
                 clean(r["agency"]),
-                indent + clean(names.get(r["agency"], r["agency"]) or t("all_agencies", lang)),
+                indent + agency_label(name, r.get("until"), lang),
                 numbers.with_unit(r["value"], unit, lang),
                 numbers.fraction(r["numerator"], r["denominator"], lang),
                 numbers.attainment(r["attainment"], lang),
                 numbers.change_with_unit(r["change"], unit, lang),
+                numbers.with_unit(r.get("last_year"), unit, lang),
+                numbers.change_with_unit(r.get("yoy_change"), unit, lang),
+                rank_label(r.get("rank"), r.get("rank_of")),
+                shortfall_cell(r.get("shortfall"), r.get("shortfall_unit") or "", lang),
                 clean(r.get("note") or ""),
             ]
         )
@@ -112,12 +150,13 @@ def plain(headers: list[str], rows: list[list[str]]) -> str:
     from rich.cells import cell_len
 
     widths = [max([cell_len(h)] + [cell_len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    right = getattr(headers, "numbers", NUMBERS)
 
     def line(cells: list[str]) -> str:
         parts = []
         for i, c in enumerate(cells):
             pad = " " * (widths[i] - cell_len(c))
-            parts.append(pad + c if i in NUMBERS else c + pad)
+            parts.append(pad + c if i in right else c + pad)
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(headers), *(line(r) for r in rows)]) + "\n"
@@ -143,8 +182,9 @@ def print_table(
     from rich.text import Text
 
     table = Table(title=Text(clean(title)) if title else None, header_style="bold", expand=False)
+    right = getattr(headers, "numbers", NUMBERS)
     for i, h in enumerate(headers):
-        table.add_column(Text(h), justify="right" if i in NUMBERS else "left", no_wrap=i != WRAPPED)
+        table.add_column(Text(h), justify="right" if i in right else "left", no_wrap=i != WRAPPED)
     for cells, status in zip(rows, statuses, strict=True):
         colour = STATUS_COLOURS.get(status, "")
         table.add_row(

@@ -559,7 +559,9 @@ def test_show_prints_plain_text_when_piped(data, capsys, utf8):
     assert "\x1b" not in out
     lines = out.splitlines()
     assert lines[0] == "CLI test"
-    assert lines[2].split() == [
+    assert lines[2].replace("± last year", "±_last_year").replace(
+        "Last year", "Last_year"
+    ).split() == [
         "St",
         "ID",
         "Indicator",
@@ -567,13 +569,16 @@ def test_show_prints_plain_text_when_piped(data, capsys, utf8):
         "Target",
         "Att.",
         "Δ",
+        *("Last_year", "±_last_year", "Shortfall"),
         "Period",
     ]
     assert lines[3].split()[:3] == ["✗", "behind", "dd"]
-    assert "39%" in lines[3] and lines[3].endswith("+14  Aug 2023")
+    # No August 2022 (no same period last year); 39% of 1,000 against 100%: 610 still to go.
+    assert "39%" in lines[3] and lines[3].split()[-4:] == ["+14", "610", "Aug", "2023"]
     assert "· no target" in lines[4] and "12.5 người" in lines[4]
     assert lines[5].split()[:3] == ["~", "near", "late"]
-    assert lines[5].split()[-6:] == ["2.5%", "2%", "80%", "-0.5", "Aug", "2023"]
+    # Lower is better: 2.5% against 2% is 0.5 points too many.
+    assert lines[5].split()[-7:] == ["2.5%", "2%", "80%", "-0.5", "0.5%", "Aug", "2023"]
     assert len(lines) == 6
 
 
@@ -592,6 +597,12 @@ def test_show_breakdown(data, capsys, utf8):
     assert "Province" in body[0] and "39%" in body[0] and "390 / 1.000" in body[0]
     assert "  -District" in body[1] and "58%" in body[1]
     assert "    Commune 1" in body[2] and "200 / 400" in body[2] and "@note" in body[2]
+    # Ranks among siblings (58% before 20%; 90% before 50%), shortfalls in accounts.
+    assert body[0].split()[-1] == "610" and "/" not in body[0].split()[-2]
+    assert body[1].split()[-2:] == ["1/2", "210"]
+    assert body[4].split()[-2:] == ["2/2", "400"]
+    assert body[2].split()[-3:] == ["2/2", "200", "@note"]
+    assert body[3].split()[-2:] == ["1/2", "10"]
 
 
 def test_show_units_beside_values_and_changes(dataset, capsys, utf8):

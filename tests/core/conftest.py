@@ -105,3 +105,11 @@ def director_snap(director: Path) -> Snapshot:
     snap = build_snapshot([str(director)])
     assert snap.errors == 0 and snap.warnings == 0, [f.format() for f in snap.findings]
     return snap
+
+
+@pytest.fixture
+def merged(dataset: Callable[..., Path], merger: dict[str, str]) -> Snapshot:
+    """The README's example of the 2025 merger, loaded."""
+    snap = build_snapshot([str(dataset(merger))])
+    assert snap.errors == 0 and snap.warnings == 0, [f.format() for f in snap.findings]
+    return snap

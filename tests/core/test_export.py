@@ -31,6 +31,18 @@ BREAKDOWN_HEAD = [
     *("numerator", "denominator", "target", "attainment", "status"),
 ]
 PACE = ["expected", "on_track", "projected", "missing_reporters"]
+SUMMARY_ALL = [
+    *SUMMARY_HEAD,
+    *PACE,
+    *("numerator", "denominator", "previous_period", "change", "will_meet", "name_en", "owner"),
+    *("last_year", "yoy_change", "shortfall"),  # SPEC §9.2, §9.6
+]
+BREAKDOWN_ALL = [
+    *BREAKDOWN_HEAD,
+    *PACE,
+    *("indicator", "depth", "previous_period", "change", "note"),
+    *("last_year", "yoy_change", "rank", "rank_of", "shortfall", "until"),  # SPEC §9.2-9.6
+]
 
 DEFS = """
 [dashboard]
@@ -109,17 +121,17 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 
 def test_summary_columns_in_spec_order(snap):
     table = summary_table(snap)
-    assert table.columns[:10] == SUMMARY_HEAD
-    assert table.columns[10:14] == PACE
+    assert table.columns == SUMMARY_ALL
     data = export.render_csv(table)
-    assert data.decode().splitlines()[0].split(",")[:14] == SUMMARY_HEAD + PACE
+    assert data.decode().splitlines()[0].split(",") == SUMMARY_ALL
     assert [r["indicator"] for r in read_csv(data)] == ["dd", "cnt", "late"]
+    agency = export.make_table(snap, "agency", views.summary(snap, agency="a"), "en")
+    assert agency.columns == ["agency", "agency_name", *SUMMARY_ALL]
 
 
 def test_breakdown_columns_in_spec_order_and_pre_order_rows(snap):
     table = breakdown_table(snap)
-    assert table.columns[:10] == BREAKDOWN_HEAD
-    assert table.columns[10:14] == PACE
+    assert table.columns == BREAKDOWN_ALL
     rows = read_csv(export.render_csv(table))
     assert [r["agency"] for r in rows] == ["p", "a", "b"]
     assert [r["parent"] for r in rows] == ["", "p", "p"]
@@ -448,3 +460,100 @@ def test_one_registry_of_formats():
 def test_svg_is_not_rendered_by_the_core(snap):
     with pytest.raises(export.ExportError, match="picture of the dashboard"):
         export.render(summary_table(snap), "svg")
+
+
+# --------------------------------------------------------------------------- SPEC §9
+
+
+def test_csv_and_json_carry_the_calendar_columns(merged):
+    """The README's merger, September 2025 against September 2024 (computed by hand there)."""
+    frame = views.breakdown(merged, "dd_kich_hoat", subtree=True)
+    table = export.make_table(merged, "breakdown", frame, "vi", indicator="dd_kich_hoat")
+    rows = {r["agency"]: r for r in read_csv(export.render_csv(table))}
+    assert list(rows) == ["tinh", "phuong_moi", "xa_son"]
+    phuong = rows["phuong_moi"]
+    assert float(phuong["last_year"]) == pytest.approx(100 * 400 / 1500)
+    assert float(phuong["yoy_change"]) == pytest.approx(100 * 840 / 1500 - 100 * 400 / 1500)
+    assert (phuong["rank"], phuong["rank_of"], phuong["shortfall"]) == ("2", "2", "360.0")
+    assert (rows["xa_son"]["rank"], rows["xa_son"]["shortfall"]) == ("1", "20.0")
+    assert (rows["tinh"]["rank"], rows["tinh"]["shortfall"], rows["tinh"]["until"]) == (
+        "",
+        "380.0",
+        "",
+    )
+    doc = json.loads(export.render_json(table))
+    assert doc["columns"] == BREAKDOWN_ALL
+    json_rows = {r["agency"]: r for r in doc["rows"]}
+    assert json_rows["tinh"]["rank"] is None and json_rows["xa_son"]["rank"] == 1
+    assert json_rows["phuong_moi"]["shortfall"] == 360.0
+    summary = export.make_table(merged, "summary", views.summary(merged), "en")
+    by_id = {r["indicator"]: r for r in read_csv(export.render_csv(summary))}
+    assert (by_id["tk_vneid"]["last_year"], by_id["tk_vneid"]["yoy_change"]) == ("800.0", "740.0")
+    assert by_id["tk_vneid"]["shortfall"] == "1460.0"
+
+
+def test_dissolved_agencies_in_a_breakdown_export_of_their_time(merged, tmp_path):
+    frame = views.breakdown(merged, "tk_vneid", as_of="2024-09", subtree=True)
+    table = export.make_table(merged, "breakdown", frame, "vi", indicator="tk_vneid")
+    rows = read_csv(export.render_csv(table))
+    assert [r["agency"] for r in rows] == ["tinh", "phuong_moi", "xa_son", "huyen_bac"]
+    district = rows[-1]
+    assert (district["agency_name"], district["parent"], district["value"]) == (
+        "Huyện Bắc",
+        "tinh",
+        "400.0",
+    )
+    assert district["until"] == "2025-06-30" and district["rank"] == ""
+    assert json.loads(export.render_json(table))["rows"][-1]["until"] == "2025-06-30"
+    text = export.render_md(table).decode("utf-8")
+    assert "\xa0\xa0Huyện Bắc (đến 30/06/2025) | Tháng 9/2024 | 400 tài khoản |" in text
+    # The data sheet holds what the csv holds: the day as ISO text, no rank.
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(export.render_xlsx(table))
+    data = list(openpyxl.load_workbook(path)["data"].iter_rows(values_only=True))
+    header, last = data[0], dict(zip(data[0], data[-1], strict=True))
+    assert list(header) == BREAKDOWN_ALL
+    assert (last["agency"], last["until"], last["rank"]) == ("huyen_bac", "2025-06-30", None)
+
+
+def test_documents_name_the_calendar_columns(merged, tmp_path):
+    frame = views.breakdown(merged, "dd_kich_hoat", subtree=True)
+    for lang, headings, rank in (
+        (
+            "vi",
+            ["Cùng kỳ năm trước", "So với cùng kỳ", "Xếp hạng", "Còn thiếu so với mục tiêu"],
+            "2/2",
+        ),
+        (
+            "en",
+            ["Same period last year", "Change on last year", "Rank", "Shortfall to target"],
+            "2/2",
+        ),
+    ):
+        table = export.make_table(merged, "breakdown", frame, lang, indicator="dd_kich_hoat")
+        text = export.render_md(table).decode("utf-8")
+        head = next(line for line in text.splitlines() if line.startswith("| "))
+        cells = [c.strip() for c in head.strip("|").split("|")]
+        for heading in headings:
+            assert heading in cells, (lang, cells)
+        row = next(line for line in text.splitlines() if "Phường Mới" in line)
+        values = [c.strip() for c in row.strip("|").split("|")]
+        assert values[cells.index(headings[2])] == rank
+        # A rate's shortfall is in accounts: a count, not a percentage.
+        assert values[cells.index(headings[3])] == "360"
+        last_year = values[cells.index(headings[0])]
+        assert last_year == {"vi": "26,67%", "en": "26.67%"}[lang]
+        path = tmp_path / f"{lang}.xlsx"
+        path.write_bytes(export.render_xlsx(table))
+        book = openpyxl.load_workbook(path)
+        sheet = book[book.sheetnames[0]]
+        header = [c.value for c in sheet[2]]
+        record = next(
+            {header[i]: c for i, c in enumerate(r)}
+            for r in sheet.iter_rows(min_row=3)
+            if "Phường Mới" in str(r[1].value)
+        )
+        assert record[headings[3]].value == 360 and record[headings[3]].number_format == "#,##0"
+        assert record[headings[0]].value == pytest.approx(400 / 1500)
+        assert record[headings[0]].number_format == "0.00%"
+        assert record[headings[2]].value == "2/2"

@@ -4,7 +4,8 @@ A hypothesis state machine drives the dashboard's loader (``Loader(in_memory=Tru
 through random sequences of folder events — add, replace by rename, append in place,
 truncate, break a number, break quoting, fix, delete, copy as ``x (1).csv``, rename an id in
 the TOML, break and fix the TOML, make a file unreadable — on small files and on files above
-the in-memory threshold, and after every step compares the live snapshot with an oracle.
+the in-memory threshold, and after every step compares the live snapshot with an oracle. One
+commune is dissolved into another (SPEC §9.5): its rows after its end break a file.
 
 The oracle never looks at the live loader. It is built from *fresh* loads (the one-shot
 loader of ``kpitui export``) of a scratch folder holding, for every file, its current
@@ -71,6 +72,12 @@ parent = "p"
 id = "d2"
 name = "District 2"
 parent = "p"
+[[agency]]
+id = "c0"
+name = "Commune 0, merged into Commune 1 at the end of February"
+parent = "d1"
+until = "2023-02-28"
+successor = "c1"
 {leaves}
 """
 LEAVES = ["c1", "c2", "c3", "c4", "c5"]
@@ -96,7 +103,8 @@ def row(indicator: str, agency: str, period: str, n: int) -> str:
 
 keys = st.tuples(
     st.sampled_from(["cnt", "dd"]),
-    st.sampled_from(["d1", *LEAVES]),  # d1: a reported total
+    # d1: a reported total; c0: dissolved (its rows of March and April are errors)
+    st.sampled_from(["d1", "c0", *LEAVES]),
     st.sampled_from(PERIODS),
 )
 contents = st.lists(
@@ -352,6 +360,8 @@ def _table(snap: Snapshot) -> pl.DataFrame:
         "change",
         "history",
         "missing_reporters",
+        "target",
+        "shortfall",
     ).sort("indicator", "agency")
 
 

@@ -120,7 +120,10 @@ def test_breakdown_of_a_parent(snap):
     frame = views.breakdown(snap, "alpha", parent="d1")
     assert col(frame, "agency") == ["c2", "c1"]
     assert col(frame, "value") == [None, 4.0]
-    assert col(frame, "status") == ["missing", "behind"]
+    # A sum indicator's target (10) is the province's: a commune without a [[target]] of
+    # its own has none (SPEC §9.4), it is not "behind" the province's total.
+    assert col(frame, "status") == ["missing", "no_target"]
+    assert col(frame, "target") == [None, None]
     d1 = (
         views.breakdown(snap, "alpha", subtree=True)
         .filter(pl.col("agency") == "d1")

@@ -213,6 +213,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     # help
     "help.title": ("Phím tắt", "Keys"),
     "help.close": ("Esc hoặc ? để đóng", "Esc or ? to close"),
+    # the reporting calendar (SPEC §9): same period last year, rank, shortfall, dissolved agencies
+    "col.last_year": ("Cùng kỳ", "Last year"),
+    "col.yoy": ("± cùng kỳ", "± last year"),
+    "col.rank": ("Hạng", "Rank"),
+    "col.shortfall": ("Còn thiếu", "Shortfall"),
+    "head.last_year": ("Cùng kỳ năm trước", "Same period last year"),
+    "head.yoy": ("So với cùng kỳ", "Change on last year"),
+    "head.rank": ("Xếp hạng", "Rank"),
+    "head.shortfall": ("Còn thiếu so với mục tiêu", "Shortfall to target"),
+    "agency.until": ("{name} (đến {day})", "{name} (until {day})"),
 }
 
 

@@ -50,17 +50,19 @@ def _days(expr: pl.Expr) -> pl.Expr:
 
 def grid_aggregations() -> list[pl.Expr]:
     """Aggregations over one (indicator, agency)'s periods; the grid has ``value``, ``end``,
-    ``order``, ``cur_order``, ``start``, ``deadline``, ``reported``."""
+    ``order``, ``cur_order``, ``start``, ``deadline``, ``window_start``, ``baseline`` (those
+    of the agency's target, ``attainment.agency_targets``), ``reported`` and ``_pred``."""
     # A period is inside the target period when it starts by the deadline: a deadline of 15
     # December falls inside December, whose figures are then the latest of the period.
     in_window = (pl.col("end") >= pl.col("window_start")) & (pl.col("start") <= pl.col("deadline"))
     point = in_window & pl.col("value").is_not_null() & (pl.col("order") <= pl.col("cur_order"))
     x = _days(pl.col("end"))
     y = pl.col("value")
-    reported_earlier = (
-        in_window & (pl.col("order") < pl.col("cur_order")) & pl.col("reported").fill_null(False)
-    )
-    reported_now = (pl.col("order") == pl.col("cur_order")) & pl.col("reported").fill_null(False)
+    # A row of the agency, or of a predecessor that has ended by the current period (its
+    # history is the agency's, SPEC §9.5): ``_pred``, when the grid has it.
+    present = pl.col("reported").fill_null(False) | pl.col("_pred").fill_null(False)
+    reported_earlier = in_window & (pl.col("order") < pl.col("cur_order")) & present
+    reported_now = (pl.col("order") == pl.col("cur_order")) & present
     return [
         pl.col("deadline").first(),
         pl.col("window_start").first(),

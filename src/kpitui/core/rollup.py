@@ -18,17 +18,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
 from kpitui.core.model import ALL_AGENCIES, Agency, Aggregate, Indicator
+from kpitui.core.periods import end_of
 
 # --------------------------------------------------------------------------- the tree
+
+HIDDEN = "\x1f"
+"""Prefix of the slots that hold the rows of dissolved agencies (SPEC §9.5): ``HIDDEN + id``.
+Agency ids never hold control characters, so no agency is named like one of these slots."""
 
 
 @dataclass(frozen=True)
 class Tree:
-    """The agency hierarchy, with a virtual root above several roots."""
+    """The agency hierarchy of today, with a virtual root above several roots, and the
+    dissolved agencies (SPEC §9.5) kept out of it.
+
+    A dissolved agency whose chain of successors ends at an agency of today's tree is a
+    *hidden child* of that agency: its rows are folded into a slot of their own under it
+    (``HIDDEN + successor``), so the roll-up adds them into the successor in the periods they
+    cover. Everything that lists agencies (``ids``, ``children``, ``subtree``, ``frame``) sees
+    today's tree only; the slots see the hidden children too. A dissolved agency without such
+    a successor has a slot of its own (``HIDDEN + id``) that nothing rolls up.
+    """
 
     ids: tuple[str, ...]
     """Pre-order (children in definition order); the headline agency first."""
@@ -36,16 +51,48 @@ class Tree:
     children: dict[str, tuple[str, ...]]
     depth: dict[str, int]
     names: dict[str, str]
+    """Every defined agency, dissolved ones too."""
     kinds: dict[str, str | None]
     headline: str
     defined: bool
     """False when the data set defines no agencies (they come from the observations)."""
+    until: dict[str, date] = field(default_factory=dict)
+    """Dissolved agency -> the last day it existed. Dissolved agencies are not in the tree."""
+    successor: dict[str, str] = field(default_factory=dict)
+    """Dissolved agency -> the agency of today's tree its history rolls into (the end of its
+    chain of successors); absent when the chain ends at an agency without successor."""
+    predecessors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Agency of today's tree -> the dissolved agencies whose history rolls into it (its
+    hidden children), in definition order."""
+    record_parent: dict[str, str | None] = field(default_factory=dict)
+    """Dissolved agency -> its ``parent`` as defined, kept for the record only."""
     _slots: pl.DataFrame = field(repr=False, compare=False, default_factory=pl.DataFrame)
 
     @classmethod
     def build(cls, agencies: Sequence[Agency], defined: bool = True) -> Tree:
-        order = [a.id for a in agencies]
-        parent: dict[str, str | None] = {a.id: a.parent for a in agencies}
+        living = [a for a in agencies if a.until is None]
+        alive = {a.id for a in living}
+        by_id = {a.id: a for a in agencies}
+        until = {a.id: a.until for a in agencies if a.until is not None}
+        successor: dict[str, str] = {}
+        predecessors: dict[str, list[str]] = {}
+        for ag in agencies:
+            if ag.until is None:
+                continue
+            seen = {ag.id}
+            nxt = ag.successor
+            while nxt is not None and nxt in by_id and nxt not in alive and nxt not in seen:
+                seen.add(nxt)
+                nxt = by_id[nxt].successor
+            if nxt is not None and nxt in alive:
+                successor[ag.id] = nxt
+                predecessors.setdefault(nxt, []).append(ag.id)
+        order = [a.id for a in living]
+        # A parent that is not in today's tree (dissolved: an error in the definitions)
+        # cannot hold an agency: it becomes a root rather than vanish.
+        parent: dict[str, str | None] = {
+            a.id: a.parent if a.parent and a.parent in alive else None for a in living
+        }
         roots = [a for a in order if not parent[a]]
         names = {a.id: a.name for a in agencies}
         kinds = {a.id: a.kind for a in agencies}
@@ -81,16 +128,28 @@ class Tree:
             kinds=kinds,
             headline=headline,
             defined=defined,
+            until=until,
+            successor=successor,
+            predecessors={k: tuple(v) for k, v in predecessors.items()},
+            record_parent={a: by_id[a].parent or None for a in until},
         )
         object.__setattr__(tree, "_slots", tree._slot_frame())
         return tree
 
     def is_leaf(self, agency: str) -> bool:
+        """Without children in today's tree (hidden children do not count)."""
         return not self.children.get(agency)
 
     def has_own_slot(self, agency: str) -> bool:
-        """Whether the rows of an agency are kept as its own (not folded into its parent)."""
-        return not self.is_leaf(agency) or self.parent.get(agency) in (None, ALL_AGENCIES)
+        """Whether the rows of an agency are kept as its own (not folded into its parent):
+        agencies with children (hidden ones too) and roots; never a dissolved agency."""
+        if agency in self.until:
+            return False
+        return (
+            not self.is_leaf(agency)
+            or agency in self.predecessors
+            or self.parent.get(agency) in (None, ALL_AGENCIES)
+        )
 
     def subtree(self, agency: str) -> list[str]:
         out: list[str] = []
@@ -110,12 +169,24 @@ class Tree:
             node = self.parent.get(node)
         return out[::-1]
 
+    def slot_leaves(self, slot: str) -> tuple[str, ...]:
+        """The agencies folded into a leaf slot, bit 0 first (see :meth:`_slot_frame`)."""
+        return self._leaves.get(slot, ())  # type: ignore[attr-defined, no-any-return]
+
+    def holder_of(self, slot: str) -> str | None:
+        """The agency of today's tree a hidden slot rolls into; None for any other slot."""
+        if not slot.startswith(HIDDEN):
+            return None
+        agency = slot[len(HIDDEN) :]
+        return agency if agency in self.predecessors else None
+
     def _slot_frame(self) -> pl.DataFrame:
         """agency -> (slot_idx, word, bit) for the streaming pass of :func:`aggregate`.
 
         A slot is where a row's statistics go: the agency itself (own rows of non-leaves and
         roots) or its parent (leaves, folded). Slots are numbered so the pass groups by an
-        integer; leaf ``k`` of a parent has bit ``k % 64`` of word ``k // 64``.
+        integer; leaf ``k`` of a parent has bit ``k % 64`` of word ``k // 64``. Dissolved
+        agencies are folded into ``HIDDEN + successor`` (or ``HIDDEN + id`` without one).
         """
         agencies: list[str] = []
         slot_idx: list[int] = []
@@ -123,11 +194,21 @@ class Tree:
         bits: list[int] = []
         names: list[str] = []
         owns: list[bool] = []
+        leaves_of: dict[str, tuple[str, ...]] = {}
 
         def slot(name: str, own: bool) -> int:
             names.append(name)
             owns.append(own)
             return len(names) - 1
+
+        def fold(holder: str, leaves: Sequence[str]) -> None:
+            index = slot(holder, False)
+            leaves_of[holder] = tuple(leaves)
+            for rank, kid in enumerate(leaves):
+                agencies.append(kid)
+                slot_idx.append(index)
+                words.append(rank // 64)
+                bits.append(1 << (rank % 64))
 
         for node in self.ids:
             if node != ALL_AGENCIES and self.has_own_slot(node):
@@ -137,14 +218,14 @@ class Tree:
                 bits.append(0)
         for p, kids in self.children.items():
             leaves = [k for k in kids if not self.has_own_slot(k)]
-            if not leaves:
-                continue
-            index = slot(p, False)
-            for rank, kid in enumerate(leaves):
-                agencies.append(kid)
-                slot_idx.append(index)
-                words.append(rank // 64)
-                bits.append(1 << (rank % 64))
+            if leaves:
+                fold(p, leaves)
+        for heir, gone in self.predecessors.items():
+            fold(HIDDEN + heir, gone)
+        for gone_id in self.until:
+            if gone_id not in self.successor:
+                fold(HIDDEN + gone_id, [gone_id])
+        object.__setattr__(self, "_leaves", leaves_of)
         object.__setattr__(
             self,
             "_lookup",
@@ -153,6 +234,7 @@ class Tree:
                 schema={"slot_idx": pl.UInt32, "slot": pl.String, "own": pl.Boolean},
             ),
         )
+        object.__setattr__(self, "_ended", self._ended_frame(leaves_of))
         return pl.DataFrame(
             {"agency": agencies, "slot_idx": slot_idx, "word": words, "bit": bits},
             schema={
@@ -162,6 +244,56 @@ class Tree:
                 "bit": pl.UInt64,
             },
         )
+
+    def _ended_frame(self, leaves_of: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+        """(slot, word, bit, until, agency) of every dissolved agency's place in the bitmaps."""
+        rows = [
+            (holder, rank // 64, 1 << (rank % 64), self.until[kid], kid)
+            for holder, kids in leaves_of.items()
+            if holder.startswith(HIDDEN)
+            for rank, kid in enumerate(kids)
+        ]
+        return pl.DataFrame(
+            rows,
+            schema={
+                "slot": pl.String,
+                "word": pl.UInt32,
+                "bit": pl.UInt64,
+                "until": pl.Date,
+                "agency": pl.String,
+            },
+            orient="row",
+        )
+
+    @property
+    def dissolved_bits(self) -> pl.DataFrame:
+        """(slot, word, bit, until, agency): where each dissolved agency reports in the
+        bitmaps of the streaming pass, and its last day."""
+        return self._ended  # type: ignore[attr-defined, no-any-return]
+
+    def late_rows(self, bits: pl.DataFrame) -> int:
+        """Groups of rows of dissolved agencies for periods that end after the agency did
+        (SPEC §9.5: an error), from the reporter bitmaps of the streaming pass (``bits`` of
+        :class:`Aggregated`): the fast pass counts them as problems, so a file holding such
+        a row is never judged sound without its careful read."""
+        ended = self.dissolved_bits
+        if not ended.height or not bits.height:
+            return 0
+        periods = bits.get_column("period").drop_nulls().unique().to_list()
+        ends = pl.DataFrame(
+            {"period": periods, "_end": [end_of(p) for p in periods]},
+            schema={"period": pl.String, "_end": pl.Date},
+        )
+        late = (
+            bits.lazy()
+            .join(ended.lazy(), on=["slot", "word"])
+            .join(ends.lazy(), on="period")
+            .filter(((pl.col("bits") & pl.col("bit")) != 0) & (pl.col("_end") > pl.col("until")))
+            .select(pl.len())
+            .collect()
+            .item()
+        )
+        return int(late)
 
     @property
     def words(self) -> int:
@@ -188,9 +320,22 @@ class Tree:
         )
         return pl.concat([self._slots, aliases])
 
-    def frame(self) -> pl.DataFrame:
-        """agency, parent, depth, name, kind, leaf, order — one row per agency in pre-order."""
+    @property
+    def hidden_holders(self) -> pl.DataFrame:
+        """(slot, agency): the hidden slot of each agency that has predecessors."""
+        heirs = list(self.predecessors)
         return pl.DataFrame(
+            {"slot": [HIDDEN + a for a in heirs], "agency": heirs},
+            schema={"slot": pl.String, "agency": pl.String},
+        )
+
+    def frame(self) -> pl.DataFrame:
+        """agency, parent, depth, name, kind, leaf, order — one row per agency of today's
+        tree, in pre-order."""
+        cached = self.__dict__.get("_frame")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        frame = pl.DataFrame(
             {
                 "agency": list(self.ids),
                 "parent": [self.parent.get(a) for a in self.ids],
@@ -210,6 +355,8 @@ class Tree:
                 "tree_order": pl.UInt32,
             },
         )
+        object.__setattr__(self, "_frame", frame)
+        return frame
 
 
 def tree_from_ids(ids: Iterable[str]) -> Tree:
@@ -658,11 +805,35 @@ def _finalize(stats: pl.LazyFrame, params: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _value_stats() -> list[pl.Expr]:
+    """One figure (``value``, ``numerator``, ``denominator``) as the statistics of one child."""
+    return [
+        pl.col("value").is_not_null().cast(pl.UInt32).alias("n_val"),
+        pl.col("value").alias("s_val"),
+        pl.col("value").alias("mn"),
+        pl.col("value").alias("mx"),
+        (pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null())
+        .cast(pl.UInt32)
+        .alias("n_ratio"),
+        pl.col("numerator").alias("s_num"),
+        pl.col("denominator").alias("s_den"),
+    ]
+
+
+_KEYS = ["indicator", "agency", "period"]
+
+
 def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFrame:
-    """Values of every agency that has its own slot (non-leaves and roots), all periods.
+    """Values of every agency that has its own slot (non-leaves, roots, agencies with hidden
+    children), all periods.
 
     Columns: see :data:`VALUES_SCHEMA`. ``children_value`` is the aggregate of the children
-    (kept beside a reported total for the data-quality check).
+    of today's tree (kept beside a reported total for the data-quality check).
+
+    Hidden children (dissolved agencies, SPEC §9.5) are children like the others, with one
+    difference: in a period where a hidden child has a value, the agency's own row is not a
+    total that includes it (the two were separate units then) — the agency's value is the
+    aggregate of its own figure and its hidden children's rows.
     """
     params = indicators.lazy().select("ind", "scale", "aggregate").unique("ind")
     g = agg.groups.lazy().filter(
@@ -685,7 +856,13 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
     agencies = tree.frame().lazy().select("agency", "parent", "depth")
     own_d = own.join(agencies, on="agency", how="inner")
     leaf_d = leaf.join(agencies, on="agency", how="inner")
-    own_frame, leaf_frame = pl.collect_all([own_d, leaf_d])
+    hidden_d = (
+        leaf.rename({"agency": "slot"})
+        .join(tree.hidden_holders.lazy(), on="slot", how="inner")
+        .drop("slot")
+        .join(agencies, on="agency", how="inner")
+    )
+    own_frame, leaf_frame, hidden_frame = pl.collect_all([own_d, leaf_d, hidden_d])
     max_depth = max(tree.depth.values(), default=0)
     resolved: list[pl.DataFrame] = []
     previous: pl.DataFrame | None = None
@@ -700,54 +877,110 @@ def rollup(agg: Aggregated, tree: Tree, indicators: pl.DataFrame) -> pl.DataFram
                 previous.lazy()
                 .join(agencies.select("agency", pl.col("parent").alias("_p")), on="agency")
                 .filter(pl.col("_p").is_not_null())
-                .select(
-                    "indicator",
-                    pl.col("_p").alias("agency"),
-                    "period",
-                    pl.col("value").is_not_null().cast(pl.UInt32).alias("n_val"),
-                    pl.col("value").alias("s_val"),
-                    pl.col("value").alias("mn"),
-                    pl.col("value").alias("mx"),
-                    (pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null())
-                    .cast(pl.UInt32)
-                    .alias("n_ratio"),
-                    pl.col("numerator").alias("s_num"),
-                    pl.col("denominator").alias("s_den"),
-                )
+                .select("indicator", pl.col("_p").alias("agency"), "period", *_value_stats())
             )
         stats = (
             pl.concat(parts, how="vertical_relaxed")
             .group_by("indicator", "agency", "period")
             .agg(*_combined_stats())
         )
-        computed = _finalize(stats, params)
         mine = own_frame.lazy().filter(pl.col("depth") == depth).drop("depth", "parent")
-        level = (
-            mine.join(computed, on=["indicator", "agency", "period"], how="full", coalesce=True)
-            .select(
-                "indicator",
-                "agency",
-                "period",
-                pl.col("_own").fill_null(False).alias("reported"),
-                pl.when(pl.col("_own"))
-                .then(pl.col("value"))
-                .otherwise(pl.col("children_value"))
-                .alias("value"),
-                pl.when(pl.col("_own"))
-                .then(pl.col("numerator"))
-                .otherwise(pl.col("c_num"))
-                .alias("numerator"),
-                pl.when(pl.col("_own"))
-                .then(pl.col("denominator"))
-                .otherwise(pl.col("c_den"))
-                .alias("denominator"),
-                "children_value",
-            )
-            .collect()
-        )
+        hidden = hidden_frame.filter(pl.col("depth") == depth)
+        if hidden.height:
+            level = _level_with_hidden(mine, stats, hidden.lazy(), params)
+        else:
+            level = _level(mine, stats, params)
         resolved.append(level)
         previous = level
     if not resolved:
         return pl.DataFrame(schema=VALUES_SCHEMA)
     out = pl.concat(resolved, how="vertical_relaxed")
     return out.select([pl.col(c).cast(t) for c, t in VALUES_SCHEMA.items()])
+
+
+def _level(mine: pl.LazyFrame, stats: pl.LazyFrame, params: pl.LazyFrame) -> pl.DataFrame:
+    """The agencies of one depth: an own row wins, else the aggregate of the children."""
+    computed = _finalize(stats, params)
+    return (
+        mine.join(computed, on=_KEYS, how="full", coalesce=True)
+        .select(
+            *_KEYS,
+            pl.col("_own").fill_null(False).alias("reported"),
+            pl.when(pl.col("_own"))
+            .then(pl.col("value"))
+            .otherwise(pl.col("children_value"))
+            .alias("value"),
+            pl.when(pl.col("_own"))
+            .then(pl.col("numerator"))
+            .otherwise(pl.col("c_num"))
+            .alias("numerator"),
+            pl.when(pl.col("_own"))
+            .then(pl.col("denominator"))
+            .otherwise(pl.col("c_den"))
+            .alias("denominator"),
+            "children_value",
+        )
+        .collect()
+    )
+
+
+def _level_with_hidden(
+    mine: pl.LazyFrame, stats: pl.LazyFrame, hidden: pl.LazyFrame, params: pl.LazyFrame
+) -> pl.DataFrame:
+    """:func:`_level` for a depth where some agency has hidden children with rows: in their
+    periods, the agency's figure (its own row, else its children's aggregate) and theirs are
+    aggregated together."""
+    hid = hidden.select(*_KEYS, *_STATS)
+
+    def together(*frames: pl.LazyFrame) -> pl.LazyFrame:
+        return pl.concat(frames, how="vertical_relaxed").group_by(_KEYS).agg(*_combined_stats())
+
+    def named(frame: pl.LazyFrame, prefix: str) -> pl.LazyFrame:
+        return _finalize(frame, params).rename(
+            {
+                "children_value": f"{prefix}_value",
+                "c_num": f"{prefix}_num",
+                "c_den": f"{prefix}_den",
+            }
+        )
+
+    computed = _finalize(stats, params)
+    everyone = named(together(stats, hid), "a")
+    with_own = named(together(mine.select(*_KEYS, *_value_stats()), hid), "o")
+    flags = hid.select(*_KEYS).unique().with_columns(_hid=pl.lit(True))
+    own = pl.col("_own").fill_null(False)
+    both = own & pl.col("_hid").fill_null(False)
+
+    def pick(figure: str, prefix: str) -> pl.Expr:
+        return (
+            pl.when(both)
+            .then(pl.col(f"o_{prefix}"))
+            .when(own)
+            .then(pl.col(figure))
+            .otherwise(pl.col(f"a_{prefix}"))
+            .alias(figure)
+        )
+
+    return (
+        mine.join(computed, on=_KEYS, how="full", coalesce=True)
+        .join(everyone, on=_KEYS, how="full", coalesce=True)
+        .join(with_own, on=_KEYS, how="left")
+        .join(flags, on=_KEYS, how="left")
+        .select(
+            *_KEYS,
+            own.alias("reported"),
+            pick("value", "value"),
+            pick("numerator", "num"),
+            pick("denominator", "den"),
+            # Beside a reported total (checked against it, ``load.quality``): the aggregate
+            # of the children of today's tree — with the hidden ones when the total has them
+            # added, so that the comparison stays like for like.
+            pl.when(both & pl.col("children_value").is_not_null())
+            .then(pl.col("a_value"))
+            .when(own)
+            .then(pl.col("children_value"))
+            .otherwise(pl.col("a_value"))
+            .alias("children_value"),
+        )
+        .collect()
+    )

@@ -11,58 +11,43 @@ UTC offset.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from kpitui.core import numbers
 from kpitui.core.export.hashing import file_metadata
 from kpitui.core.export.table import ExportTable
 from kpitui.core.i18n import status_word, t
+from kpitui.core.periods import display
 from kpitui.core.text import clean
 
 # --------------------------------------------------------------------------- periods
-
-_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_PERIOD = re.compile(
-    r"(?P<y>\d{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|YTD(?P<ytd>\d{2})|(?P<m>\d{2})(?:-(?P<d>\d{2}))?))?"
-)
 
 
 @functools.lru_cache(maxsize=1024)
 def period_label(period: str | None, lang: str) -> str:
     """A canonical period as the UI writes it (SPEC §9.1): vi ``Tháng 6/2024``, ``Quý 2/2024``;
     en ``Jun 2024``, ``Q2 2024``. Every export and ``kpitui show`` call this one function."""
-    return _period_label(period, lang) if period else ""
+    return display(period, lang) if period else ""
 
 
-def _period_label(period: str, lang: str) -> str:
-    # The one place to replace by kpitui.core.periods.display(period, lang) once it exists.
-    m = _PERIOD.fullmatch(period)
-    if not m:
-        return clean(period)
-    y, vi = m["y"], lang == "vi"
-    if m["q"]:
-        return f"Quý {m['q']}/{y}" if vi else f"Q{m['q']} {y}"
-    if m["h"]:
-        if vi:
-            return f"6 tháng {'đầu' if m['h'] == '1' else 'cuối'} năm {y}"
-        return f"H{m['h']} {y}"
-    if m["ytd"]:
-        n = int(m["ytd"])
-        if not 1 <= n <= 12:
-            return period
-        return f"{n} tháng {y}" if vi else f"Jan–{_MONTHS_EN[n - 1]} {y}"
-    if m["m"]:
-        month = int(m["m"])
-        if not 1 <= month <= 12:
-            return period
-        if m["d"]:
-            return f"{m['d']}/{m['m']}/{y}" if vi else f"{int(m['d'])} {_MONTHS_EN[month - 1]} {y}"
-        return f"Tháng {month}/{y}" if vi else f"{_MONTHS_EN[month - 1]} {y}"
-    return f"Năm {y}" if vi else y
+def day_label(day: date | str | None, lang: str) -> str:
+    """A day (or its ISO text) as the UI writes it: vi ``30/06/2025``, en ``30 Jun 2025``."""
+    if not day:
+        return ""
+    return period_label(day if isinstance(day, str) else day.isoformat(), lang)
+
+
+def agency_label(name: str, until: date | str | None, lang: str) -> str:
+    """An agency's name; a dissolved one says until when it existed (SPEC §9.5)."""
+    return t("agency.until", lang, name=name, day=day_label(until, lang)) if until else name
+
+
+def rank_label(rank: int | None, of: int | None) -> str:
+    """A rank among siblings as rankings are read (SPEC §9.3): ``3/9``."""
+    return f"{rank}/{of}" if rank is not None and of is not None else ""
 
 
 def local_time(iso: str, lang: str) -> str:
@@ -171,6 +156,10 @@ class _Context:
     def unit(self, row: Row) -> str:
         return self.table.units.get(row.get("indicator") or "", row.get("unit") or "")
 
+    def shortfall_unit(self, row: Row) -> str:
+        indicator = row.get("indicator") or ""
+        return self.table.shortfall_units.get(indicator, self.unit(row))
+
 
 @dataclass(frozen=True)
 class Column:
@@ -193,7 +182,8 @@ def _name(row: Row, c: _Context) -> Cell:
 def _agency(row: Row, c: _Context) -> Cell:
     depth = row.get("depth")
     indent = max(0, int(depth) - c.top_depth) if depth is not None else 0
-    return text_cell(row.get("agency_name") or row.get("agency"), indent)
+    name = clean(str(row.get("agency_name") or row.get("agency") or ""))
+    return text_cell(agency_label(name, row.get("until"), c.lang), indent)
 
 
 def _group(row: Row, c: _Context) -> Cell:
@@ -237,6 +227,28 @@ CHANGE = Column(
     lambda r, c: change_cell(r.get("change"), c.unit(r), c.lang),
     numeric=True,
 )
+LAST_YEAR = Column(
+    "last_year",
+    "head.last_year",
+    lambda r, c: value_cell(r.get("last_year"), c.unit(r), c.lang),
+    numeric=True,
+)
+YOY = Column(
+    "yoy_change",
+    "head.yoy",
+    lambda r, c: change_cell(r.get("yoy_change"), c.unit(r), c.lang),
+    numeric=True,
+)
+
+
+def _shortfall(row: Row, c: _Context) -> Cell:
+    """In counts (accounts still to activate) for a ratio indicator, else in its unit."""
+    unit = c.shortfall_unit(row)
+    x = row.get("shortfall")
+    return count_cell(x, c.lang) if not unit else value_cell(x, unit, c.lang)
+
+
+SHORTFALL = Column("shortfall", "head.shortfall", _shortfall, numeric=True)
 MISSING = Column(
     "missing_reporters",
     "head.missing",
@@ -252,6 +264,9 @@ SUMMARY = [
     TARGET,
     ATTAINMENT,
     CHANGE,
+    LAST_YEAR,
+    YOY,
+    SHORTFALL,
     Column("pace", "head.pace", lambda r, c: Cell(pace_words(r, c.lang))),
     MISSING,
     Column("owner", "col.owner", lambda r, c: text_cell(r.get("owner"))),
@@ -279,6 +294,15 @@ BREAKDOWN = [
     TARGET,
     ATTAINMENT,
     CHANGE,
+    LAST_YEAR,
+    YOY,
+    Column(
+        "rank",
+        "head.rank",
+        lambda r, c: Cell(rank_label(r.get("rank"), r.get("rank_of"))),
+        numeric=True,
+    ),
+    SHORTFALL,
     MISSING,
     Column("note", "col.note", lambda r, c: text_cell(r.get("note"))),
 ]

@@ -12,11 +12,13 @@ import polars as pl
 
 from kpitui import __version__
 from kpitui.core.i18n import t
-from kpitui.core.model import ALL_AGENCIES
+from kpitui.core.model import ALL_AGENCIES, Aggregate, Definitions, Direction
 from kpitui.core.snapshot import Snapshot
 
 PACE_COLUMNS = ["expected", "on_track", "projected", "missing_reporters"]
 """SPEC §5.2: after the columns of each view, "once pace is built"."""
+CALENDAR_COLUMNS = ["last_year", "yoy_change"]
+"""SPEC §9.2: the value in the same period last year and the change since then."""
 SUMMARY_COLUMNS = [
     "indicator",
     "name",
@@ -36,6 +38,8 @@ SUMMARY_COLUMNS = [
     "will_meet",
     "name_en",
     "owner",
+    *CALENDAR_COLUMNS,
+    "shortfall",
 ]
 BREAKDOWN_COLUMNS = [
     "agency",
@@ -54,7 +58,13 @@ BREAKDOWN_COLUMNS = [
     "previous_period",
     "change",
     "note",
+    *CALENDAR_COLUMNS,
+    "rank",
+    "rank_of",
+    "shortfall",
+    "until",
 ]
+"""``until``: the last day of a dissolved agency (SPEC §9.5); only they have one."""
 AGENCY_COLUMNS = ["agency", "agency_name", *SUMMARY_COLUMNS]
 VIEW_COLUMNS = {
     "summary": SUMMARY_COLUMNS,
@@ -107,6 +117,9 @@ class ExportTable:
     names: Names = field(default_factory=Names)
     files: tuple[InputFile, ...] = ()
     """The input files; only the formats that list them hash them, when rendering."""
+    shortfall_units: dict[str, str] = field(default_factory=dict)
+    """indicator -> the unit its shortfall is counted in (SPEC §9.6): "" (counts) for a
+    ``ratio`` indicator where higher is better, else the indicator's unit."""
 
     @property
     def columns(self) -> list[str]:
@@ -162,7 +175,7 @@ def make_table(
         label = t("all_agencies", lang)
         f = f.with_columns(
             agency_name=pl.col("agency").replace_strict(
-                {a: (label if a == ALL_AGENCIES else names.get(a, a)) for a in snap.tree.ids},
+                {a: (label if a == ALL_AGENCIES else n) for a, n in names.items()},
                 default=pl.col("agency"),
                 return_dtype=pl.String,
             )
@@ -195,6 +208,9 @@ def make_table(
                 snap.tree.depth, default=None, return_dtype=pl.Int64
             )
         )
+    if "until" in f.columns:
+        # A day, written as periods are (ISO text): the same in csv, json and the data sheet.
+        f = f.with_columns(pl.col("until").cast(pl.String))
     missing = [c for c in columns if c not in f.columns]
     f = f.with_columns(pl.lit(None, pl.String).alias(c) for c in missing).select(columns)
     units = {i.id: i.unit for i in snap.definitions.indicators}
@@ -208,4 +224,14 @@ def make_table(
         units,
         _names(snap, lang, meta),
         tuple(snap.files),
+        shortfall_units(snap.definitions),
     )
+
+
+def shortfall_units(defs: Definitions) -> dict[str, str]:
+    """indicator -> the unit of its shortfall: counts ("") for a ``ratio`` indicator where
+    higher is better (accounts still to activate), else its own unit (SPEC §9.6)."""
+    return {
+        i.id: "" if i.aggregate is Aggregate.RATIO and i.direction is Direction.HIGHER else i.unit
+        for i in defs.indicators
+    }

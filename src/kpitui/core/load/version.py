@@ -54,6 +54,7 @@ class Context:
         known = Known.of(
             ((i.id, i.scale) for i in defs.indicators),
             [a.id for a in defs.agencies] if defs.agencies else None,
+            {a.id: (a.until, a.successor) for a in defs.agencies if a.until is not None},
         )
         tree = Tree.build(defs.agencies) if defs.agencies else None
         check_key = (
@@ -158,9 +159,12 @@ def _canonical_periods(
 
 def file_problems(part: pl.DataFrame, ctx: Context) -> int:
     """Rows of one version that need the careful read: unknown ids, unreadable numbers or
-    periods, duplicates within the file... (counted in the statistics, see ``rollup``)."""
+    periods, duplicates within the file, rows of dissolved agencies after their end...
+    (counted in the statistics, see ``rollup``)."""
     agg = finish(part, ctx.indicators, ctx.tree)
     problems = agg.problems
+    if ctx.tree is not None:
+        problems += ctx.tree.late_rows(agg.bits)
     if ctx.tree is None and agg.groups.height:
         # Without [[agency]] every id is accepted, but not an empty one, the reserved '*'
         # or one with non-ASCII digits.

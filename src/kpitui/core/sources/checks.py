@@ -12,13 +12,14 @@ import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
 from kpitui.core import findings as fnd
 from kpitui.core.findings import Finding
 from kpitui.core.model import ALL_AGENCIES, CsvOptions
-from kpitui.core.periods import ACCEPTED_FORMS, canonical_map
+from kpitui.core.periods import ACCEPTED_FORMS, canonical_map, end_of
 from kpitui.core.rollup import CONTRADICTION, EXACT
 from kpitui.core.sources.schema import (
     MAX_FIELD_CHARS,
@@ -46,16 +47,29 @@ class Known:
     """Agency ids as written (other Unicode forms) -> defined id; None when the data set
     defines no agencies (every id is accepted)."""
     key: tuple[object, ...] = field(default=(), compare=False)
+    ended: dict[str, tuple[date, str | None]] = field(default_factory=dict)
+    """Dissolved agency (defined id) -> its last day and its successor (SPEC §9.5)."""
 
     @classmethod
-    def of(cls, indicators: Iterable[tuple[str, float]], agencies: Iterable[str] | None) -> Known:
+    def of(
+        cls,
+        indicators: Iterable[tuple[str, float]],
+        agencies: Iterable[str] | None,
+        ended: dict[str, tuple[date, str | None]] | None = None,
+    ) -> Known:
         inds = list(indicators)
         spelled = None if agencies is None else _variants(agencies)
+        ended = dict(ended or {})
         return cls(
             {i: i for i, _ in inds},
             dict(inds),
             spelled,
-            (tuple(inds), None if spelled is None else tuple(sorted(spelled.items()))),
+            (
+                tuple(inds),
+                None if spelled is None else tuple(sorted(spelled.items())),
+                tuple(sorted(ended.items())),
+            ),
+            ended,
         )
 
 
@@ -151,6 +165,8 @@ def row_findings(
     ]
     if known.agencies is not None:
         checks.append(("unknown_agency", ~pl.col("agency").is_in(list(known.agencies))))
+    if known.ended:
+        checks.append(("dissolved", _after_end(known, periods)))
     else:
         checks.append(("digits:agency", pl.col("agency").str.contains(NON_ASCII_DIGIT)))
         checks.append(("reserved_agency", pl.col("agency") == ALL_AGENCIES))
@@ -176,7 +192,7 @@ def row_findings(
                 fnd.error(
                     path,
                     line,
-                    _message(str(name), row, opts, locate),
+                    _message(str(name), row, opts, locate, known),
                     kind=kind_name,
                     indicator=row["indicator"],
                     agency=row["agency"],
@@ -186,6 +202,17 @@ def row_findings(
         out.extend(limited(path, kind_name, items, group.height))
     out.extend(warning_findings(path, warned, locate))
     return out
+
+
+def _after_end(known: Known, periods: dict[str, str | None]) -> pl.Expr:
+    """A row of a dissolved agency for a period that ends after the agency did (SPEC §9.5)."""
+    ends = {c: end_of(c) for c in periods.values() if c is not None}
+    if not ends:
+        return pl.lit(False)
+    last_day = {a: until for a, (until, _) in known.ended.items()}
+    end = pl.col("period").replace_strict(ends, default=None, return_dtype=pl.Date)
+    until = pl.col("agency").replace_strict(last_day, default=None, return_dtype=pl.Date)
+    return end > until
 
 
 def _header_names(opts: CsvOptions) -> dict[str, list[str]]:
@@ -204,7 +231,9 @@ def derived_value(known: Known) -> pl.Expr:
     return pl.col("numerator") * scale / pl.col("denominator")
 
 
-def _message(kind: str, row: dict[str, object], opts: CsvOptions, locate: Locate) -> str:
+def _message(
+    kind: str, row: dict[str, object], opts: CsvOptions, locate: Locate, known: Known
+) -> str:
     name, _, column = kind.partition(":")
     if name == "header_line":
         return "a header line inside the data (were two files joined?)"
@@ -247,6 +276,8 @@ def _message(kind: str, row: dict[str, object], opts: CsvOptions, locate: Locate
         return f"unknown indicator {quote(row['indicator'])}"
     if name == "unknown_agency":
         return f"unknown agency {quote(row['agency'])}"
+    if name == "dissolved":
+        return _dissolved_message(row, known)
     if name == "reserved_agency":
         return f"agency id '{ALL_AGENCIES}' is reserved for all agencies together"
     first, place = locate(int(row["_first"]))  # type: ignore[call-overload]
@@ -254,6 +285,15 @@ def _message(kind: str, row: dict[str, object], opts: CsvOptions, locate: Locate
     return (
         f"duplicate row for {quote(row['indicator'])} at {quote(row['agency'])} "
         f"{quote(row['period'])} (first on {where})"
+    )
+
+
+def _dissolved_message(row: dict[str, object], known: Known) -> str:
+    until, successor = known.ended[str(row["agency"])]
+    where = f"; report it under {quote(successor)}" if successor else ""
+    return (
+        f"agency {quote(row['agency'])} was dissolved on {until.isoformat()}: "
+        f"no row for a later period ({clean(str(row['period']))}){where}"
     )
 
 
