@@ -251,6 +251,11 @@ def _check_choices(snap: Snapshot, args: argparse.Namespace) -> None:
         shown = ", ".join(ids[:12]) + (" ..." if len(ids) > 12 else "")
         raise UsageError(f"unknown indicator {args.indicator!r} (known: {shown})")
     if getattr(args, "agency", None) and args.agency not in snap.tree.ids:
+        ended = snap.tree.until.get(args.agency)
+        if ended is not None:
+            heir = snap.tree.successor.get(args.agency)
+            now = f"; its figures are now part of {heir!r}" if heir else ""
+            raise UsageError(f"agency {args.agency!r} was dissolved on {ended}{now}")
         raise UsageError(f"unknown agency {args.agency!r}")
     if getattr(args, "period", None) is not None:
         period = canonical(args.period)

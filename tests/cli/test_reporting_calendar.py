@@ -79,3 +79,11 @@ def test_check_names_the_row_after_the_end(dataset, merger, capsys):
         "obs.csv:17: error: agency 'xa_dong' was dissolved on 2025-06-30: "
         "no row for a later period (2025-Q3); report it under 'xa_son'"
     )
+
+
+def test_a_dissolved_agency_on_the_command_line_names_its_successor(folder, capsys):
+    code, _, err = run(capsys, "show", folder, "--agency", "xa_dong")
+    assert code == 2
+    assert err.splitlines()[-1].endswith(
+        "error: agency 'xa_dong' was dissolved on 2025-06-30; its figures are now part of 'xa_son'"
+    )

@@ -1050,3 +1050,20 @@ def test_a_table_away_from_the_corner(tmp_path: Path) -> None:
     assert table.frame["_where_value"].to_list() == ["BC thang!F5"]
     assert table.frame["_where"].to_list() == ["BC thang!C5"]
     assert table.frame["_line"].to_list() == [5]
+
+
+def test_a_zip_of_an_unsupported_version_is_a_damaged_workbook(tmp_path: Path) -> None:
+    """zipfile raises NotImplementedError for a 'zip file version 10.8' (seen in fuzzing)."""
+    import zipfile
+
+    path = tmp_path / "x.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(path.read_bytes())
+    data[4] = 108  # version needed to extract: 10.8
+    data[data.find(b"PK\x01\x02") + 6] = 108
+    path.write_bytes(bytes(data))
+    table = workbook.read_workbook(str(path), CsvOptions())
+    assert messages(table) == [
+        "x.xlsx: error: cannot read: the workbook is damaged (open and save it again)"
+    ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from kpitui.core import legacy
@@ -87,6 +88,17 @@ _HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
 _CELL_START = re.compile(rb"<c\b[^>]*>")
 _CELL_R = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _CELL_S = re.compile(rb'\bs="([0-9]+)"')
+ZIP_FAILURES = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,  # an unsupported zip version or compression method
+    RuntimeError,  # an encrypted member
+    zlib.error,
+)
+"""What reading a damaged zip (an .xlsx is one) can raise."""
+
 _ERROR_CELL = re.compile(rb'<c\b[^>]*\bt="e"[^>]*>.*?</c>', re.DOTALL)
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
@@ -181,7 +193,7 @@ def scan(path: str, sheet: str, fonts: bool = True) -> Extras:
                     _scan_chunk(data, extras, styles)
                     if not block:
                         break
-    except (zipfile.BadZipFile, OSError, ET.ParseError, EOFError, ValueError):
+    except (*ZIP_FAILURES, ET.ParseError):
         raise SheetXmlError(
             "corrupt", "cannot read: the workbook is damaged (open and save it again)"
         ) from None

@@ -63,7 +63,7 @@ from kpitui.core import legacy, sheetxml
 from kpitui.core.definitions import CANONICAL_COLUMNS
 from kpitui.core.findings import Finding, Severity
 from kpitui.core.model import CsvOptions, SheetColumn, SheetSpec
-from kpitui.core.sheetxml import Extras, cell_ref, col_letter, parse_ref
+from kpitui.core.sheetxml import ZIP_FAILURES, Extras, cell_ref, col_letter, parse_ref
 from kpitui.core.sources.schema import MAX_FINDINGS_PER_KIND, NUMBERS, REQUIRED, TEXTS
 from kpitui.core.text import clean, quote
 
@@ -321,7 +321,7 @@ def _check_unpacked_size(path: str) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except ZIP_FAILURES:
         raise _file_error(
             path, "cannot read: the workbook is damaged (open and save it again)", "corrupt"
         ) from None

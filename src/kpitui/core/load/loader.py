@@ -325,7 +325,7 @@ class Loader:
         ]
         reporters = agg.bits.rename({"ind": "indicator", "slot": "holder"})
         findings += quality.quality_findings(
-            defs, tree, ind_periods, period_frame, reporters, files, self.paths
+            defs, tree, ind_periods, period_frame, reporters, files, self.paths, values=values
         )
         files = _with_first_problems(files, findings)
         previous = self._previous

@@ -186,6 +186,7 @@ def quality_findings(
     reporters: pl.DataFrame,
     files: list[FileInfo],
     given: Sequence[str],
+    values: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """Missing reporters in each indicator's current period (SPEC §4.4) and files older than
     ``[dashboard].stale_days``."""
@@ -195,7 +196,8 @@ def quality_findings(
         current = ind_periods.group_by("indicator").agg(pl.col("order").max().alias("cur_order"))
         names = dict(zip(periods["order"].to_list(), periods["period"].to_list(), strict=True))
         cur = dict(current.iter_rows())
-        for indicator, agency in missing_reporter_list(defs, tree, periods, reporters, current):
+        missing = missing_reporter_list(defs, tree, periods, reporters, current, values=values)
+        for indicator, agency in missing:
             out.append(
                 fnd.warning(
                     where,
