@@ -130,7 +130,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tx.cut": ("Cắt phần đã chọn", "Cut selected text"),
     "tx.paste": ("Dán", "Paste"),
     # the command palette
-    "palette.placeholder": ("Tìm lệnh (không cần dấu)…", "Search for commands…"),
+    "palette.placeholder": ("Tìm lệnh (không cần dấu)…", "Search for commands..."),
     "palette.no_match": ("Không có lệnh nào khớp", "No matches found"),
     # status bar
     "bar.live": ("trực tiếp", "live"),
@@ -141,7 +141,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bar.reloaded": ("cập nhật {time}", "reloaded {time}"),
     "bar.as_of": ("tính đến {period}", "as of {period}"),
     "bar.latest": ("số liệu đến {period}", "data to {period}"),
-    "bar.loading": ("đang tải…", "loading…"),
+    "bar.loading": ("đang tải…", "loading..."),
     "bar.at_risk": ("nguy cơ", "at risk"),
     "bar.will_miss": ("sẽ trượt", "will miss"),
     "bar.search": ("tìm: {what}", "search: {what}"),
@@ -175,7 +175,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "msg.exported": ("Đã xuất: {path}", "Exported: {path}"),
     "msg.export_failed": ("Không xuất được: {error}", "Export failed: {error}"),
     "msg.reload_failed": ("Không tải lại được: {error}", "Reload failed: {error}"),
-    "msg.errors": ("{n} lỗi — nhấn ! để xem", "{n} errors — press ! to see them"),
+    "msg.errors": ("{n} lỗi — nhấn ! để xem", "{n} errors: press ! to see them"),
     "msg.stale": ("đang dùng bản hợp lệ trước", "last good version in effect"),
     "msg.left_out": ("chưa được tính", "left out"),
     "msg.also_broken": ("còn: {files}", "also: {files}"),
@@ -197,10 +197,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "msg.file_back": ("Tệp {path} đã hợp lệ trở lại", "{path} is sound again"),
     "bar.watch_stopped": ("ngừng theo dõi", "watching stopped"),
-    "msg.search_prompt": ("Tìm (không cần dấu)…", "Search (accents optional)…"),
+    "msg.search_prompt": ("Tìm (không cần dấu)…", "Search (accents optional)..."),
     "msg.first_period": ("Đã ở kỳ đầu tiên.", "Already at the first period."),
     "msg.latest_period": ("Đã ở kỳ mới nhất.", "Already at the latest period."),
-    "msg.loading": ("Đang tải dữ liệu…", "Loading data…"),
+    "msg.loading": ("Đang tải dữ liệu…", "Loading data..."),
     # details
     "details.owner": ("Phụ trách", "Owner"),
     "details.source": ("Nguồn", "Source"),
@@ -244,7 +244,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind.other": ("Khác", "Other"),
     "what.missing_reporter": (
         "{agency} chưa báo cáo «{indicator}» kỳ {period}",
-        "{agency} has not reported “{indicator}” for {period}",
+        '{agency} has not reported "{indicator}" for {period}',
     ),
     "what.num_gt_den": ("tử số lớn hơn mẫu số", "numerator exceeds denominator"),
     "what.den_zero": ("mẫu số bằng 0", "denominator is 0"),

@@ -242,9 +242,13 @@ class KpiApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in VIEW_ACTIONS:
-            # Hidden where they do nothing: the ! panel, help, dialogs.
+            # Hidden where they do nothing: the ! panel, help, dialogs (the command palette
+            # lists the keys of the screen it was opened on).
+            front = next(
+                (s for s in reversed(self.screen_stack) if not isinstance(s, Palette)), self.screen
+            )
             wants = "follows_period" if action == "period" else "export_context"
-            return bool(getattr(self.screen, wants, False))
+            return bool(getattr(front, wants, False))
         return True
 
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
@@ -269,14 +273,17 @@ class KpiApp(App[int]):
 
     def action_help_quit(self) -> None:
         """``ctrl+c`` does not quit: say which key does, in the UI language."""
-        for active in self.active_bindings.values():
-            if active.binding.action in ("quit", "app.quit"):
-                self.notify(
-                    t("msg.quit_hint", self.lang, keys=self.get_key_display(active.binding)),
-                    title=t("msg.quit_title", self.lang),
-                    markup=False,
-                )
-                return
+        quits = [
+            a for a in self.active_bindings.values() if a.binding.action in ("quit", "app.quit")
+        ]
+        quits.sort(key=lambda a: a.binding.id != "app.quit")  # the key kpitui shows first
+        for active in quits[:1]:
+            self.notify(
+                t("msg.quit_hint", self.lang, keys=self.get_key_display(active.binding)),
+                title=t("msg.quit_title", self.lang),
+                markup=False,
+            )
+            return
 
     # -- actions
 
@@ -385,9 +392,11 @@ def make_app(
     clock: Callable[[], datetime] = datetime.now,
     preload: Preload | None = None,
     ascii: bool = False,
+    ansi: bool = False,
 ) -> KpiApp:
     """The app as the command line builds it (tests use it too). The language: ``--lang``,
-    else the user's ``[ui] lang``, else the data set's, else the environment's."""
+    else the user's ``[ui] lang``, else the data set's, else the environment's. ``ansi``:
+    the terminal's own 16 colours."""
     from kpitui.i18n import detect_lang
 
     config = config or Config()
@@ -400,7 +409,7 @@ def make_app(
         poll,
         config,
         clock,
-        ansi_color=True if no_color else None,
+        ansi_color=True if no_color or ansi else None,
         preload=preload,
         ascii=ascii,
     )
@@ -414,11 +423,20 @@ def run(
 ) -> int:
     from kpitui import native_stderr
     from kpitui.ui.bindings import binding_table
+    from kpitui.ui.terminal import sixteen_colours
 
     config = load_config(args.config, bindings=binding_table())
+    web = os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver")
     with native_stderr.terminal_apart():  # a Rust panic's text never lands on the screen
         app = make_app(
-            paths, args.lang, not args.no_watch, args.poll, config, preload=preload, ascii=ascii
+            paths,
+            args.lang,
+            not args.no_watch,
+            args.poll,
+            config,
+            preload=preload,
+            ascii=ascii,
+            ansi=not web and sixteen_colours(),
         )
         code = app.run(mouse=not args.no_mouse)
     return int(code or 0)

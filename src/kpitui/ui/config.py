@@ -21,6 +21,7 @@ wrong falls back to its default. A remap never takes away the only way to quit.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ SECTIONS = {
     "ui": "lang",
 }
 QUIT = "app.quit"
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,10 @@ def load_config(
     check = _Checker(shown, text)
     try:
         doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", 0) or 0
-        message = str(exc).split(" (at line", 1)[0]
-        problem = fnd.error(shown, line, f"invalid TOML: {message}")
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+        where = _AT_LINE.search(str(exc))
+        message = _AT_LINE.sub("", str(exc)).strip()
+        problem = fnd.error(shown, int(where.group(1)) if where else 0, f"invalid TOML: {message}")
         return Config(problems=(problem.format(),), path=shown)
     for section, value in doc.items():
         if section not in SECTIONS:

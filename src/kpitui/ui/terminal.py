@@ -88,6 +88,17 @@ def startup_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def sixteen_colours() -> bool:
+    """Whether the terminal has 16 colours (``TERM=xterm``, ``linux``...), as Rich reads it.
+
+    The dashboard then uses the terminal's own ANSI colours (Textual's ``ansi_color``): its
+    backgrounds stay the terminal's, and met / near / behind fall on three ANSI hues
+    (``kpitui.palette``)."""
+    from rich.console import Console
+
+    return Console(force_terminal=True).color_system == "standard"
+
+
 def ascii_wanted(flag: bool = False, web: bool = False) -> bool:
     """Whether the dashboard draws with ASCII only: ``--ascii``, or (not in a web browser,
     which shows every character) a terminal that needs it."""

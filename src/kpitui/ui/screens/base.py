@@ -60,6 +60,14 @@ def at_risk() -> pl.Expr:
     ).fill_null(False)
 
 
+def in_view(screen: Screen[Any]) -> bool:
+    """Whether the user sees ``screen``: it is in front, or only dialogs are above it."""
+    stack = screen.app.screen_stack
+    if screen not in stack:
+        return False
+    return all(above.is_modal for above in stack[stack.index(screen) + 1 :])
+
+
 @dataclass(frozen=True)
 class ExportContext:
     """What a screen shows, as an export describes it (SPEC §5.2 views and their metadata)."""
@@ -168,31 +176,33 @@ class TableScreen(Screen[None]):
     # -- following the app's state
 
     def _snapshot_changed(self) -> None:
-        if self.is_current:
+        if in_view(self):
             self.recompute(self.kpi.changed)  # what the files changed is highlighted
         else:
             self._stale = True
 
     def _period_changed(self) -> None:
-        if self.is_current:
+        if in_view(self):
             self.recompute()
         else:
             self._stale = True
 
     def _lang_changed(self) -> None:
         self.query_one(SearchBox).placeholder = t("msg.search_prompt", self.lang)
-        if self.is_current:
+        if in_view(self):
             self.apply()
             self.query_one(KeyBar).refresh_keys()
+            if self.kpi.show_details:
+                self.update_details()
         else:
             self._stale = True
 
     def _details_changed(self, shown: bool) -> None:
-        if shown and self.is_current:
+        if shown and in_view(self):
             self.update_details()
 
     def _header_changed(self, _: None) -> None:
-        if self.is_current:
+        if in_view(self):
             self.refresh_chrome()
 
     def on_screen_resume(self) -> None:

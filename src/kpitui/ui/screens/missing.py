@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.worker import get_current_worker
 
+from kpitui.core.model import ALL_AGENCIES
 from kpitui.core.periods import end_of
 from kpitui.core.reporters import missing_reporter_list
 from kpitui.core.snapshot import Snapshot
@@ -62,6 +63,8 @@ def not_reported(snap: Snapshot, as_of: str | None, lang: str, joiner: str = "; 
     for agency in sorted(by_agency, key=lambda a: order.get(a, len(order))):
         indicators = sorted(set(by_agency[agency]), key=lambda i: ind_order.get(i, 0))
         parent = tree.parent.get(agency)
+        if parent == ALL_AGENCIES:  # the virtual agency above several roots
+            parent = None
         rows.append(
             (
                 agency,

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 
 from kpitui.ui.glyphs import Marks
+from kpitui.ui.screens.base import in_view
 from kpitui.ui.widgets.frame_table import Column, FrameTable
 from kpitui.ui.widgets.keybar import KeyBar
 from kpitui.ui.widgets.line import Line
@@ -57,7 +58,7 @@ class PanelScreen(Screen[None]):
         """Take back what the panel remembers from its last opening."""
 
     def _changed(self) -> None:
-        if self.is_current:
+        if in_view(self):
             self.refresh_rows()
         else:
             self._stale = True

@@ -145,8 +145,8 @@ def _glyph(status: str, m: Marks) -> str:
 
 
 def _counts(state: BarState, width: int) -> Content:
-    """``1 ✗5 chậm  2 ~2 gần đạt ...``; on a narrow terminal the words go, last first (each
-    count keeps its glyph and its key)."""
+    """``1 ✗5 chậm  2 ~2 gần đạt ...`` then the search, group and rows shown; on a narrow
+    terminal the words go, last first (each count keeps its glyph and its key)."""
     lang, m = state.lang, state.marks
     items = [
         (key, status, _glyph(status, m), state.counts.get(status, 0)) for key, status in FILTER_KEYS
@@ -161,8 +161,9 @@ def _counts(state: BarState, width: int) -> Content:
                 total += 1 + cell_len(_word(status, lang))
         return total
 
+    room = width - cell_len(state.details)  # the search, the group, the rows shown
     for i in range(len(items) - 1, -1, -1):
-        if length(words) <= width:
+        if length(words) <= room:
             break
         words[i] = False
     pieces: list[Content] = []
