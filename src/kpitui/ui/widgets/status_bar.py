@@ -82,15 +82,24 @@ class StatusBar(Vertical):
         return "\n".join(self._plain)
 
 
-def _right(state: BarState) -> tuple[str, str]:
+TITLE_ROOM = 30
+"""On a narrow terminal the reload time gives way before the title is cut shorter than this."""
+
+
+def _right(state: BarState, reload_time: bool = True) -> tuple[str, str]:
     """The right end of the first line: the period and reload time, then the live state."""
     lang, m = state.lang, state.marks
     parts = [
         t("bar.as_of", lang, period=state.period)
         if state.period
         else t("bar.latest", lang, period=state.latest or m.dash),
-        t("bar.reloaded", lang, time=state.reloaded) if state.reloaded else t("bar.loading", lang),
     ]
+    if reload_time or not state.reloaded:
+        parts.append(
+            t("bar.reloaded", lang, time=state.reloaded)
+            if state.reloaded
+            else t("bar.loading", lang)
+        )
     if state.period and state.live != "loading":
         live = f"{m.past} {t('bar.past', lang)}"
     else:
@@ -109,10 +118,13 @@ def _right(state: BarState) -> tuple[str, str]:
 
 def render(state: BarState, width: int = 78) -> tuple[Content, Content]:
     m = state.marks
-    head, live = _right(state)
-    past = bool(state.period and state.live != "loading")
-    right_len = cell_len(head) + cell_len(m.sep) + cell_len(live)
     title = clean(state.title) or "kpitui"
+    head, live = _right(state)
+    right_len = cell_len(head) + cell_len(m.sep) + cell_len(live)
+    if width - right_len - 3 < min(cell_len(title), TITLE_ROOM):
+        head, live = _right(state, reload_time=False)
+        right_len = cell_len(head) + cell_len(m.sep) + cell_len(live)
+    past = bool(state.period and state.live != "loading")
     room = max(8, width - right_len - 3)
     if cell_len(title) > room:
         title = title[: room - len(m.cut)] + m.cut
