@@ -101,6 +101,11 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
     tui.add_argument("--version", action="version", version=f"kpitui {__version__}")
     _common(tui)
     _live_options(tui)
+    tui.add_argument(
+        "--ascii",
+        action="store_true",
+        help="ASCII only (automatic when the locale is not UTF-8 or TERM is linux/vt100)",
+    )
 
     check = _Parser(
         prog="kpitui check",
@@ -432,7 +437,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if not (sys.stdout.isatty() and sys.stdin.isatty()) and not web:
         # No terminal (a pipe, a cron job, CI): print what the dashboard would show.
         show_args = argparse.Namespace(
-            paths=paths, lang=args.lang, indicator=None, agency=None, period=None
+            paths=paths, lang=args.lang, indicator=None, agency=None, period=None, ascii=args.ascii
         )
         return cmd_show(show_args)
     from kpitui.core.cache import PartialCache, default_dir
@@ -440,8 +445,9 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     preload = Preload(paths, PartialCache(default_dir()))  # reads while the UI is imported
     from kpitui.ui.app import run
+    from kpitui.ui.terminal import ascii_wanted
 
-    return run(paths, args, preload)
+    return run(paths, args, preload, ascii=ascii_wanted(args.ascii, web=web))
 
 
 def _closed(stream: object) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kpitui.ui.commands import commands
 from kpitui.ui.config import Config
 from kpitui.ui.screens.breakdown import BreakdownScreen
 from kpitui.ui.screens.dashboard import IndicatorScreen
@@ -12,7 +13,7 @@ from kpitui.ui.screens.quality import QualityScreen
 from kpitui.ui.widgets.details import DetailsPanel
 from kpitui.ui.widgets.frame_table import FrameTable
 
-from .conftest import demo_app, ready
+from .conftest import demo_app, ready, settled
 
 
 def table(app) -> FrameTable:  # type: ignore[no-untyped-def]
@@ -53,7 +54,7 @@ async def test_drill_down_and_back() -> None:
         await ready(pilot, app)
         assert table(app).move_to_key("dd_kich_hoat")
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot, app)
         screen = app.screen
         assert isinstance(screen, BreakdownScreen)
         assert screen.indicator == "dd_kich_hoat" and screen.under == "brvt"
@@ -63,7 +64,7 @@ async def test_drill_down_and_back() -> None:
         assert "so_tttt" not in agencies
         assert table(app).move_to_key("ba_ria")
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot, app)
         assert isinstance(app.screen, BreakdownScreen) and app.screen.under == "ba_ria"
         assert "hoa_long" in keys(app)
         crumbs = str(app.screen.query_one("#crumbs").render())
@@ -84,8 +85,8 @@ async def test_enter_on_a_leaf_says_there_is_nothing_below() -> None:
         await ready(pilot, app)
         table(app).move_to_key("dd_kich_hoat")
         await pilot.press("enter")
-        await pilot.pause()
-        table(app).move_to_key("vung_tau")
+        await settled(pilot, app)
+        assert table(app).move_to_key("vung_tau")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, BreakdownScreen) and app.screen.under == "brvt"
@@ -98,10 +99,10 @@ async def test_agency_view_from_a_breakdown() -> None:
         await ready(pilot, app)
         table(app).move_to_key("hs_so_hoa")
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot, app)
         table(app).move_to_key("ba_ria")
         await pilot.press("a")
-        await pilot.pause()
+        await settled(pilot, app)
         screen = app.screen
         assert isinstance(screen, IndicatorScreen) and screen.agency == "ba_ria"
         rows = {r["indicator"]: r for r in table(app).frame.iter_rows(named=True)}
@@ -187,11 +188,13 @@ async def test_periods_step_back_and_forth() -> None:
         await ready(pilot, app)
         assert set(table(app).frame["period"]) == {"2023-08"}
         await pilot.press("left_square_bracket")
+        await settled(pilot, app)
         assert app.as_of == "2023-07"
         assert set(table(app).frame["period"]) == {"2023-07"}
         await pilot.press("left_square_bracket", "left_square_bracket")
         assert app.as_of == "2023-05"
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
+        await settled(pilot, app)
         assert app.as_of is None
         assert set(table(app).frame["period"]) == {"2023-08"}
 
@@ -201,11 +204,11 @@ async def test_details_panel_toggles_and_shows_the_formula() -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(pilot, app)
         panel = app.screen.query_one(DetailsPanel)
-        assert not panel.display or "-visible" not in panel.classes
+        assert not panel.display
         table(app).move_to_key("dd_kich_hoat")
         await pilot.press("d")
         await pilot.pause()
-        assert "-visible" in panel.classes
+        assert panel.display and app.has_class("-show-details")
         import io
 
         from rich.console import Console
@@ -216,7 +219,8 @@ async def test_details_panel_toggles_and_shows_the_formula() -> None:
         assert "309.104 / 615.198 = 50,24%" in text
         assert "Công an tỉnh" in text
         await pilot.press("d")
-        assert "-visible" not in panel.classes
+        await pilot.pause()
+        assert not panel.display
 
 
 async def test_help_lists_keys_with_ids() -> None:
@@ -242,18 +246,27 @@ async def test_quality_panel_lists_findings_and_jumps() -> None:
         assert isinstance(app.screen, QualityScreen)
         frame = table(app).frame
         kinds = set(frame["kind"])
-        assert {"num_gt_den", "missing_reporter"} <= kinds
+        # The kinds in words, never the machine names.
+        assert {"Tử số > mẫu số", "Chưa báo cáo"} <= kinds
+        assert not kinds & {"num_gt_den", "missing_reporter"}
         # Long Phước did not report two indicators in August.
-        missing = frame.filter(frame["kind"] == "missing_reporter")
+        missing = frame.filter(frame["kind"] == "Chưa báo cáo")
         assert set(missing["agency"]) == {"long_phuoc"}
+        assert all(
+            m.startswith("Xã Long Phước (long_phuoc) chưa báo cáo «") for m in missing["message"]
+        )
         key = missing["key"][0]
         table(app).move_to_key(key)
         await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
+        await settled(pilot, app)
         screen = app.screen
         assert isinstance(screen, BreakdownScreen) and screen.under == "ba_ria"
         assert table(app).cursor_key == "long_phuoc"
+        # Esc comes back to the panel, on the same row.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QualityScreen)
+        assert table(app).cursor_key == key
 
 
 async def test_reload_and_pause() -> None:
@@ -287,7 +300,7 @@ async def test_quick_export_writes_what_is_on_screen(tmp_path: Path) -> None:
         await ready(pilot, app)
         await pilot.press("1")  # only the lagging indicators
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settled(pilot, app)
         files = sorted(p.name for p in tmp_path.iterdir())
         assert len(files) == 2 and files[0].endswith(".csv") and files[1].endswith(".md")
         import csv
@@ -314,7 +327,7 @@ async def test_export_dialog(tmp_path: Path) -> None:
         )
         app.screen.query_one("#name").focus()
         await pilot.press("enter")
-        await pilot.pause()
+        await settled(pilot, app)
         written = list(tmp_path.iterdir())
         assert len(written) == 1
         import json
@@ -328,7 +341,7 @@ async def test_export_to_a_missing_folder_is_a_notification(tmp_path: Path) -> N
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await ready(pilot, app)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settled(pilot, app)
         assert app.is_running
         messages = [str(n.message) for n in app._notifications]
         assert any("Không xuất được" in m and "nope" in m for m in messages), messages
@@ -348,7 +361,7 @@ async def test_a_full_disk_is_a_notification_and_leaves_nothing(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await ready(pilot, app)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settled(pilot, app)
         assert app.is_running
         messages = [str(n.message) for n in app._notifications]
         assert any("No space left" in m for m in messages), messages
@@ -393,7 +406,7 @@ async def test_english_numbers_and_words() -> None:
         row = table(app).row()
         assert row is not None
         cells = {c.key: c.cell(row) for c in table(app).columns}
-        assert cells["value"] == "7,999"
+        assert cells["value"] == "7,999 người"  # the unit of a non-% value, beside it
         table(app).move_to_key("xh_cap_quang")
         cells = {c.key: c.cell(table(app).row()) for c in table(app).columns}
         assert cells["value"] == "105.48%" and cells["status"] == "met"
@@ -403,7 +416,7 @@ async def test_every_key_is_a_palette_command() -> None:
     app = demo_app(lang="en")
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, app)
-        titles = {c.title for c in app.get_system_commands(app.screen)}
+        titles = {c.title for c in commands(app, app.screen)}
         for title in (
             "Search",
             "Filter",
@@ -415,10 +428,8 @@ async def test_every_key_is_a_palette_command() -> None:
             "Quit",
         ):
             assert title in titles
-        command = next(
-            c for c in app.get_system_commands(app.screen) if c.title == "Filter: behind"
-        )
-        await command.callback()
+        command = next(c for c in commands(app, app.screen) if c.title == "Filter: behind")
+        await command.run()
         await pilot.pause()
         assert set(table(app).frame["status"]) == {"behind"}
 
@@ -442,7 +453,7 @@ async def test_loading_is_announced_before_the_first_snapshot() -> None:
             await pilot.pause(0.2)
             assert app.snapshot is None
             assert "loading" in app.screen.query_one("#bar").text
-            assert table(app).empty_text == "Loading data…"
+            assert table(app).empty_text == "Loading data..."
             gate.set()
             await ready(pilot, app)
             assert table(app).row_count == 21

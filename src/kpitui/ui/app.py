@@ -1,7 +1,10 @@
-"""KpiApp: the live dashboard. Bindings, one loader worker, the watcher, the screen stack.
+"""KpiApp: the live dashboard. Its state, one loader worker, the watcher, the screen stack.
 
-Files -> Loader (in a worker thread) -> Snapshot -> SnapshotLoaded -> every screen recomputes
-its view. The screens live in ``screens/``; exports go through ``core.export``.
+Files -> Loader (in a worker thread) -> Snapshot -> ``KpiApp.snapshot``. The state every
+screen reads is held in reactives — ``snapshot``, ``as_of`` (the period chosen with ``[``/``]``),
+``lang``, ``show_details`` — and the screens watch them: the screen in front recomputes its
+view at once, the hidden ones when they are shown again. The screens live in ``screens/``;
+exports go through ``ui.exporting``.
 """
 
 from __future__ import annotations
@@ -11,32 +14,39 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.screen import Screen
+from textual.reactive import var
+from textual.signal import Signal
 
 from kpitui.core.load.loader import Loader, Preload
 from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean
 from kpitui.i18n import t
+from kpitui.ui.commands import KeyCommands, Palette
 from kpitui.ui.config import Config, load_config
+from kpitui.ui.glyphs import Marks, marks
 from kpitui.ui.messages import FilesChanged, LoadFailed, SnapshotLoaded
-from kpitui.ui.screens.base import TableScreen, localize
+from kpitui.ui.widgets.error_line import error_line
 
 if TYPE_CHECKING:
     from kpitui.ui.watch import Watcher
+
+ASCII_KEYS = {"enter": "Enter", "escape": "Esc", "backspace": "Bksp", "up": "Up", "down": "Down"}
+VIEW_ACTIONS = ("period", "export", "quick_export")
+"""Actions for the screen in front: only where it shows a view (``[`` ``]`` ``e``...)."""
 
 
 class KpiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "kpitui"
+    COMMANDS: ClassVar = {KeyCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "key.help", id="app.help"),
         Binding("left_square_bracket", "period(-1)", "key.prev_period", id="app.prev_period"),
@@ -47,7 +57,17 @@ class KpiApp(App[int]):
         Binding("r", "reload", "key.reload", show=False, id="app.reload"),
         Binding("p", "pause", "key.pause", show=False, id="app.pause"),
         Binding("exclamation_mark", "quality", "key.quality", show=False, id="app.quality"),
+        Binding("n", "not_reported", "key.not_reported", show=False, id="app.not_reported"),
+        Binding("L", "switch_lang", "key.lang", show=False, id="app.lang"),
     ]
+
+    snapshot: var[Snapshot | None] = var(None, always_update=True, init=False)
+    """The figures on screen (a new object each load: never compared, always announced)."""
+    as_of: var[str | None] = var(None, init=False)
+    """The period chosen with ``[``/``]``; None: each indicator's latest."""
+    lang: var[str] = var("en", init=False)
+    show_details: var[bool] = var(False, init=False)
+    paused: var[bool] = var(False, init=False)
 
     def __init__(
         self,
@@ -59,33 +79,43 @@ class KpiApp(App[int]):
         clock: Callable[[], datetime] = datetime.now,
         ansi_color: bool | None = None,
         preload: Preload | None = None,
+        ascii: bool = False,
     ) -> None:
-        super().__init__(ansi_color=ansi_color)
+        driver = None
+        if ascii and not os.environ.get("TEXTUAL_DRIVER"):
+            from kpitui.ui.terminal import AsciiDriver
+
+            driver = AsciiDriver
+        super().__init__(driver_class=driver, ansi_color=ansi_color)
         self.paths = list(paths)
-        self.lang = lang
+        self.set_reactive(KpiApp.lang, lang)
         self.config = config or Config()
         self.clock = clock
+        self.ascii = ascii
+        self.marks: Marks = marks(ascii)
         self._preload = preload
         self.loader = preload.loader if preload else Loader(self.paths, in_memory=True)
-        self.snapshot: Snapshot | None = None
-        self.as_of: str | None = None
+        self.changed: frozenset[str] = frozenset()
+        """The files whose change caused the last load (the screens highlight what changed)."""
         self.reloaded_at = ""
         self.watching = watch
-        self.paused = False
         self.pending: set[str] = set()
-        self.show_details = False
         self.poll = poll
+        self.memory: dict[str, Any] = {}
+        """What panels keep between openings (the ! panel's filter and row)."""
+        self.header_changed: Signal[None] = Signal(self, "header_changed")
+        """The header's live state changed (paused, pending changes, the watcher)."""
         self._watcher: Watcher | None = None
         self._load_lock = threading.Lock()
 
     # -- start and stop
 
     def on_mount(self) -> None:
-        localize(self, self.lang)
+        self.set_class(self.ascii, "-ascii")
         if self.config.keys:
             self.set_keymap(self.config.keys)
         for problem in self.config.problems:
-            self.notify(clean(problem), severity="warning", timeout=8, markup=False)
+            self.notify(clean(problem), severity="warning", timeout=12, markup=False)
         from kpitui.ui.screens.dashboard import IndicatorScreen
 
         self.push_screen(IndicatorScreen())
@@ -158,35 +188,18 @@ class KpiApp(App[int]):
         self.post_message(SnapshotLoaded(snapshot, changed))
 
     def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
-        previous = self.snapshot
-        self.snapshot = message.snapshot
-        self._announce(previous, message.snapshot)
-        self.reloaded_at = self.clock().strftime("%H:%M:%S")
-        periods = message.snapshot.period_list()
-        if self.as_of is not None and self.as_of not in periods:
-            self.as_of = None
-        self.refresh_screens(message.changed)
+        from kpitui.ui.announce import announce
 
-    def _announce(self, before: Snapshot | None, after: Snapshot) -> None:
-        """Say what changed in the files: removed, broken (set aside) or sound again."""
-        if before is None or after.unavailable:
-            return
-        lang = self.lang
-        for path in after.removed:
-            self.notify(t("msg.file_removed", lang, path=clean(path)), timeout=8, markup=False)
-        old = {f.path: f.state for f in before.files}
-        for info in after.files:
-            was = old.get(info.path)
-            if info.state in ("stale", "error") and was not in ("stale", "error"):
-                key = "msg.file_stale" if info.state == "stale" else "msg.file_left_out"
-                self.notify(
-                    t(key, lang, path=clean(info.path), where=clean(info.line or info.path)),
-                    severity="warning",
-                    timeout=10,
-                    markup=False,
-                )
-            elif info.state == "ok" and was in ("stale", "error"):
-                self.notify(t("msg.file_back", lang, path=clean(info.path)), markup=False)
+        previous = self.snapshot
+        announce(self, previous, message.snapshot)
+        self.reloaded_at = self.clock().strftime("%H:%M:%S")
+        self.changed = message.changed
+        if self.as_of is not None and self.as_of not in message.snapshot.period_list():
+            self.set_reactive(KpiApp.as_of, None)
+        self.snapshot = message.snapshot
+
+    def watch_show_details(self, shown: bool) -> None:
+        self.set_class(shown, "-show-details")  # app.tcss shows the panels
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.notify(
@@ -198,14 +211,9 @@ class KpiApp(App[int]):
     def on_files_changed(self, message: FilesChanged) -> None:
         if self.paused:
             self.pending |= message.paths
-            self.refresh_screens()
+            self.header_changed.publish(None)
             return
         self.load(message.paths)
-
-    def refresh_screens(self, changed: frozenset[str] = frozenset()) -> None:
-        for screen in self.screen_stack:
-            if isinstance(screen, TableScreen) and screen.is_mounted:
-                screen.recompute(changed)
 
     # -- state shown in the header
 
@@ -228,51 +236,54 @@ class KpiApp(App[int]):
         return clean(snap.tree.names.get(agency) or agency)
 
     def error_line(self) -> Content:
-        """One line under the table while the data has problems: the first error in full,
-        then every other file whose current version is not in effect."""
-        snap = self.snapshot
-        if snap is None:
-            return Content("")
-        lang = self.lang
-        definitions = {f.path for f in snap.files if not f.is_observations}
-        # A broken definitions file first: it is the cause of everything after it.
-        errors = sorted(
-            (f for f in snap.findings if f.is_error),
-            key=lambda f: (f.path not in definitions, f.kind == "no_indicators"),
-        )
-        broken = sorted(snap.broken_files(), key=lambda f: f.is_observations)
-        if not errors and not broken:
-            return Content("")
-        first = errors[0] if errors else None
-        text = "✗ " + (clean(first.format()) if first else clean(broken[0].line or broken[0].path))
-        by_path = {f.path: f for f in broken}
-        if first is not None and first.path in by_path:
-            label = "msg.stale" if by_path[first.path].state == "stale" else "msg.left_out"
-            text += f"  [{t(label, lang)}]"
-        others = [f for f in broken if first is None or f.path != first.path]
-        if others:
-            shown = ", ".join(clean(f.line or f.path) for f in others[:4])
-            if len(others) > 4:
-                shown += ", …"
-            text += "  — " + t("msg.also_broken", lang, files=shown)
-        if len(errors) > 1:
-            text += f"  — {t('msg.errors', lang, n=len(errors))}"
-        return Content.styled(text, "bold $error")
+        return error_line(self.snapshot, self.lang, self.marks)
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every key of the screen is also a command in the palette (ctrl+p)."""
-        seen = set()
-        for active in screen.active_bindings.values():
-            b = active.binding
-            if b.system or not b.description or (b.action, active.node) in seen:
-                continue
-            seen.add((b.action, active.node))
-            yield SystemCommand(
-                b.description,
-                f"{self.get_key_display(b)}  ({b.id})" if b.id else self.get_key_display(b),
-                partial(self.run_action, b.action, active.node),
+    # -- keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in VIEW_ACTIONS:
+            # Hidden where they do nothing: the ! panel, help, dialogs (the command palette
+            # lists the keys of the screen it was opened on).
+            front = next(
+                (s for s in reversed(self.screen_stack) if not isinstance(s, Palette)), self.screen
             )
-        yield from super().get_system_commands(screen)
+            wants = "follows_period" if action == "period" else "export_context"
+            return bool(getattr(front, wants, False))
+        return True
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """A picture of the screen as the terminal shows it (in ASCII, ASCII)."""
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        if self.ascii:
+            from kpitui.ui.terminal import to_ascii
+
+            svg = to_ascii(svg)
+        return svg
+
+    def get_key_display(self, binding: Binding) -> str:
+        if self.ascii:
+            key = binding.key.split(",")[0]
+            if key in ASCII_KEYS:
+                return ASCII_KEYS[key]
+        return super().get_key_display(binding)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(Palette(self.lang, self.marks.search))
+
+    def action_help_quit(self) -> None:
+        """``ctrl+c`` does not quit: say which key does, in the UI language."""
+        quits = [
+            a for a in self.active_bindings.values() if a.binding.action in ("quit", "app.quit")
+        ]
+        quits.sort(key=lambda a: a.binding.id != "app.quit")  # the key kpitui shows first
+        for active in quits[:1]:
+            self.notify(
+                t("msg.quit_hint", self.lang, keys=self.get_key_display(active.binding)),
+                title=t("msg.quit_title", self.lang),
+                markup=False,
+            )
+            return
 
     # -- actions
 
@@ -294,7 +305,6 @@ class KpiApp(App[int]):
             self.as_of = None
         else:
             self.as_of = periods[target]
-        self.refresh_screens()
 
     def action_reload(self) -> None:
         self.pending.clear()
@@ -308,12 +318,16 @@ class KpiApp(App[int]):
             changed = frozenset(self.pending)
             self.pending.clear()
             self.load(changed)
-        self.refresh_screens()
+        self.header_changed.publish(None)
+
+    def action_switch_lang(self) -> None:
+        self.lang = "en" if self.lang == "vi" else "vi"
+        self.notify(t("msg.lang", self.lang), timeout=3, markup=False)
 
     def action_help(self) -> None:
         from kpitui.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen(self.screen.active_bindings, self.lang))
+        self.push_screen(HelpScreen(self.screen.active_bindings))
 
     def action_quality(self) -> None:
         if self.snapshot is not None:
@@ -321,18 +335,21 @@ class KpiApp(App[int]):
 
             self.push_screen(QualityScreen())
 
-    def action_export(self) -> None:
-        if isinstance(self.screen, TableScreen) and self.snapshot is not None:
-            from kpitui.ui.screens.export_dialog import ExportDialog
+    def action_not_reported(self) -> None:
+        if self.snapshot is not None:
+            from kpitui.ui.screens.missing import MissingScreen
 
-            self.push_screen(ExportDialog(self.screen))
+            self.push_screen(MissingScreen())
+
+    def action_export(self) -> None:
+        from kpitui.ui.exporting import open_dialog
+
+        open_dialog(self)
 
     def action_quick_export(self) -> None:
-        if isinstance(self.screen, TableScreen) and self.snapshot is not None:
-            from kpitui.ui.exporting import export_screen
+        from kpitui.ui.exporting import quick_export
 
-            for fmt in self.config.export_formats:
-                export_screen(self, self.screen, fmt, folder=self.config.export_folder)
+        quick_export(self)
 
 
 def _key_name(char: str) -> str:
@@ -374,12 +391,16 @@ def make_app(
     config: Config | None = None,
     clock: Callable[[], datetime] = datetime.now,
     preload: Preload | None = None,
+    ascii: bool = False,
+    ansi: bool = False,
 ) -> KpiApp:
-    """The app as the command line builds it (tests use it too)."""
+    """The app as the command line builds it (tests use it too). The language: ``--lang``,
+    else the user's ``[ui] lang``, else the data set's, else the environment's. ``ansi``:
+    the terminal's own 16 colours."""
     from kpitui.i18n import detect_lang
 
     config = config or Config()
-    chosen = detect_lang(lang, dataset_lang(paths) or config.lang)
+    chosen = detect_lang(lang, config.lang or dataset_lang(paths))
     no_color = os.environ.get("NO_COLOR") is not None
     return KpiApp(
         paths,
@@ -388,16 +409,34 @@ def make_app(
         poll,
         config,
         clock,
-        ansi_color=True if no_color else None,
+        ansi_color=True if no_color or ansi else None,
         preload=preload,
+        ascii=ascii,
     )
 
 
-def run(paths: Sequence[str], args: argparse.Namespace, preload: Preload | None = None) -> int:
+def run(
+    paths: Sequence[str],
+    args: argparse.Namespace,
+    preload: Preload | None = None,
+    ascii: bool = False,
+) -> int:
     from kpitui import native_stderr
+    from kpitui.ui.bindings import binding_table
+    from kpitui.ui.terminal import sixteen_colours
 
-    config = load_config(args.config)
+    config = load_config(args.config, bindings=binding_table())
+    web = os.environ.get("TEXTUAL_DRIVER", "").startswith("textual.drivers.web_driver")
     with native_stderr.terminal_apart():  # a Rust panic's text never lands on the screen
-        app = make_app(paths, args.lang, not args.no_watch, args.poll, config, preload=preload)
+        app = make_app(
+            paths,
+            args.lang,
+            not args.no_watch,
+            args.poll,
+            config,
+            preload=preload,
+            ascii=ascii,
+            ansi=not web and sixteen_colours(),
+        )
         code = app.run(mouse=not args.no_mouse)
     return int(code or 0)

@@ -47,7 +47,6 @@ def render_svg(snap: Snapshot, args: argparse.Namespace, lang: str) -> bytes:
             )
         elif args.agency:
             await app.push_screen(IndicatorScreen(agency=args.agency))
-        app.refresh_screens()
         for _ in range(3):
             await views_done(app)
             await pilot.pause()

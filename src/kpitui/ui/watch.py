@@ -238,6 +238,7 @@ class Watcher:
             self._poll_loop()
             return
         last_rescan = time.monotonic()
+        first = True
         try:
             for changes in watch(
                 *self.folders,
@@ -258,9 +259,12 @@ class Watcher:
                 if changed:
                     self._emit(changed)
                     last_rescan = time.monotonic()
-                elif time.monotonic() - last_rescan >= self.rescan_seconds:
+                elif first or time.monotonic() - last_rescan >= self.rescan_seconds:
+                    # The first time round, the watch is in place: what changed while it was
+                    # being set up (since the watcher was made) is found by a rescan.
                     self._rescan()
                     last_rescan = time.monotonic()
+                first = False
                 if self._folders_state() != folders:
                     self._rescan()
                     return  # a folder vanished or was replaced: watch again

@@ -1,15 +1,18 @@
 """TableScreen: what the indicator view and the breakdown share.
 
-A screen computes its full view frame from the app's snapshot (``compute``), then filters,
-searches and sorts it with polars (``apply``) and hands it to its :class:`FrameTable`.
+A screen computes its full view frame from the app's snapshot (``compute``, in an exclusive
+thread worker), then filters, searches and sorts it with polars (``apply``) and hands it to
+its :class:`FrameTable`. It watches the app's state (``snapshot``, ``as_of``, ``lang``,
+``show_details``): the screen in front follows at once, a hidden one when it is shown again.
 Keys are bindings with ids, so the footer, ``?`` help, the command palette and the user's
-keymap all see them.
+keymap all see them. Layout is CSS: the breakpoint classes ``-narrow``/``-wide`` of the
+screen and ``-show-details`` of the app (``app.tcss``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
@@ -19,14 +22,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from kpitui.core.snapshot import Snapshot
 from kpitui.core.text import clean, fold, fold_expr
-from kpitui.i18n import status_word, t
+from kpitui.i18n import t
+from kpitui.ui.glyphs import Marks
+from kpitui.ui.matching import spans
 from kpitui.ui.widgets.details import DetailsPanel
 from kpitui.ui.widgets.frame_table import Column, FrameTable
+from kpitui.ui.widgets.keybar import KeyBar
+from kpitui.ui.widgets.line import Line
 from kpitui.ui.widgets.search import SearchBox
 from kpitui.ui.widgets.status_bar import FILTER_KEYS, BarState, StatusBar
 
@@ -34,25 +41,14 @@ if TYPE_CHECKING:
     from kpitui.ui.app import KpiApp
 
 URGENCY = {"behind": 0, "near": 1, "missing": 2, "met": 3, "no_target": 4}
-FILTER_CYCLE = [None, "behind", "near", "met", "missing", "no_target", "at_risk"]
+FILTER_CYCLE = [None, "behind", "near", "met", "missing", "no_target", "at_risk", "will_miss"]
+WIDE = 110
+"""From this many columns the details panel sits beside the table, else below it."""
 
 
-def describe(description: str, lang: str) -> str:
-    """A binding description: an i18n key (``key.*``), translated."""
-    if description.startswith("key.filter_status."):
-        status = description.rsplit(".", 1)[1]
-        word = t("bar.at_risk", lang) if status == "at_risk" else status_word(status, lang)
-        return t("key.filter_status", lang, status=word)
-    return t(description, lang) if description.startswith("key.") else description
-
-
-def localize(node: Any, lang: str) -> None:
-    """Translate the binding descriptions of one node (BINDINGS hold i18n keys)."""
-    bindings = node._bindings
-    for key, items in bindings.key_to_bindings.items():
-        bindings.key_to_bindings[key] = [
-            replace(b, description=describe(b.description, lang)) for b in items
-        ]
+def will_miss() -> pl.Expr:
+    """Projected to miss the target at the deadline (SPEC §4.4: "will meet" is false)."""
+    return (pl.col("will_meet") == False).fill_null(False)  # noqa: E712 - polars expression
 
 
 def at_risk() -> pl.Expr:
@@ -60,11 +56,31 @@ def at_risk() -> pl.Expr:
     return (
         (pl.col("status") == "behind")
         | (pl.col("on_track") == False)  # noqa: E712 - polars expression
-        | (pl.col("will_meet") == False)  # noqa: E712
+        | will_miss()
     ).fill_null(False)
 
 
+def in_view(screen: Screen[Any]) -> bool:
+    """Whether the user sees ``screen``: it is in front, or only dialogs are above it."""
+    stack = screen.app.screen_stack
+    if screen not in stack:
+        return False
+    return all(above.is_modal for above in stack[stack.index(screen) + 1 :])
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a screen shows, as an export describes it (SPEC §5.2 views and their metadata)."""
+
+    view: str
+    """"summary", "breakdown" or "agency"."""
+    frame: pl.DataFrame
+    details: dict[str, Any] = field(default_factory=dict)
+    """as_of, indicator, agency, filters, search, sort, heading (``export.make_table``)."""
+
+
 class TableScreen(Screen[None]):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "key.open", id="screen.open"),
         # Priority: run as the key is read, before the keys that follow it in the same burst
@@ -92,11 +108,14 @@ class TableScreen(Screen[None]):
     ]
 
     key_column = "indicator"
+    follows_period = True
+    """``[`` and ``]`` change what it shows."""
     sort_options: ClassVar[list[tuple[str, Callable[[], list[pl.Expr]]]]] = []
 
     def __init__(self) -> None:
         super().__init__()
         self.full = pl.DataFrame()
+        """The whole view, before filters, search and sort."""
         self.status_filter: str | None = None
         self.group_filter: str | None = None
         self.search_text = ""
@@ -104,6 +123,10 @@ class TableScreen(Screen[None]):
         self.reverse = False
         self.focus_key: str | None = None
         """A row to put the cursor on once the view is computed (a jump from the ! panel)."""
+        self._stale = False
+        """The app's state changed while another screen was in front."""
+        self._shown: Snapshot | None = None
+        self._back_shown: bool | None = None
 
     @property
     def kpi(self) -> KpiApp:
@@ -113,30 +136,35 @@ class TableScreen(Screen[None]):
     def lang(self) -> str:
         return self.kpi.lang
 
+    @property
+    def marks(self) -> Marks:
+        return self.kpi.marks
+
     # -- layout
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="bar")
-        yield Static(id="crumbs")
+        yield Line(id="crumbs")
         with Horizontal(id="body"):
-            table = FrameTable(self.key_column, id="table")
-            yield table
+            yield FrameTable(self.key_column, id="table")
             yield DetailsPanel(id="details")
-        yield Static(id="errors")
+        yield Line(id="current")
+        yield Line(id="errors", hide_empty=True)
         yield SearchBox(
             self.close_search, placeholder=t("msg.search_prompt", self.lang), id="search"
         )
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        localize(self, self.lang)
         table = self.query_one(FrameTable)
-        localize(table, self.lang)
+        table.marker, table.cut = self.marks.cursor, self.marks.cut
         table.focus()
         self.query_one(SearchBox).display = False
-        if self.kpi.show_details:
-            self.query_one(DetailsPanel).add_class("-visible")
-        self._place_details()
+        self.watch(self.app, "snapshot", self._snapshot_changed, init=False)
+        self.watch(self.app, "as_of", self._period_changed, init=False)
+        self.watch(self.app, "lang", self._lang_changed, init=False)
+        self.watch(self.app, "show_details", self._details_changed, init=False)
+        self.kpi.header_changed.subscribe(self, self._header_changed)
         if self.kpi.snapshot is not None:
             self.recompute()
         else:
@@ -145,15 +173,48 @@ class TableScreen(Screen[None]):
             table.refresh()
             self.refresh_chrome()
 
-    def on_resize(self) -> None:
-        self._place_details()
+    # -- following the app's state
 
-    def _place_details(self) -> None:
-        panel = self.query_one(DetailsPanel)
-        narrow = self.size.width < 110
-        panel.set_class(narrow, "-bottom")
-        body = self.query_one("#body")
-        body.styles.layout = "vertical" if narrow else "horizontal"
+    def _snapshot_changed(self) -> None:
+        if in_view(self):
+            self.recompute(self.kpi.changed)  # what the files changed is highlighted
+        else:
+            self._stale = True
+
+    def _period_changed(self) -> None:
+        if in_view(self):
+            self.recompute()
+        else:
+            self._stale = True
+
+    def _lang_changed(self) -> None:
+        self.query_one(SearchBox).placeholder = t("msg.search_prompt", self.lang)
+        if in_view(self):
+            self.apply()
+            self.query_one(KeyBar).refresh_keys()
+            if self.kpi.show_details:
+                self.update_details()
+        else:
+            self._stale = True
+
+    def _details_changed(self, shown: bool) -> None:
+        if shown and in_view(self):
+            self.update_details()
+
+    def _header_changed(self, _: None) -> None:
+        if in_view(self):
+            self.refresh_chrome()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.recompute()
+            self.apply()
+        else:
+            self.refresh_chrome()
+        self.query_one(KeyBar).refresh_keys()
+        if self.kpi.show_details:
+            self.update_details()
 
     # -- data
 
@@ -170,8 +231,20 @@ class TableScreen(Screen[None]):
     def crumbs(self) -> list[str]:
         return [t("app.title", self.lang)]
 
+    def current_line(self, row: dict[str, Any]) -> Content:
+        """The cursor row in full, under the table (a name cut in its column is read here)."""
+        return Content("")
+
+    def empty_text(self) -> str:
+        return t("msg.empty", self.lang)
+
+    def base(self) -> pl.DataFrame:
+        """The rows this screen lists before filters (all of them, unless it hides some)."""
+        return self.full
+
     def recompute(self, changed: frozenset[str] = frozenset()) -> None:
-        """The snapshot or the period changed: compute the view again, off the UI thread."""
+        """The snapshot or the period changed: compute the view again, off the UI thread.
+        ``changed``: the files whose change caused it (the cells that change are marked)."""
         snap = self.kpi.snapshot
         if snap is None:
             return
@@ -185,7 +258,8 @@ class TableScreen(Screen[None]):
             fields = [pl.col(f).fill_null("") for f in self.search_fields() if f in frame.columns]
             frame = frame.with_columns(
                 _fold=fold_expr(pl.concat_str(fields, separator=" ")) if fields else pl.lit(""),
-                at_risk=at_risk(),
+                at_risk=at_risk() if "will_meet" in frame.columns else pl.lit(False),
+                will_miss=will_miss() if "will_meet" in frame.columns else pl.lit(False),
             )
         except BaseException as exc:  # an error in a view must never cost the app
             if isinstance(exc, KeyboardInterrupt | SystemExit):
@@ -214,22 +288,24 @@ class TableScreen(Screen[None]):
             return  # a newer view is on its way
         old = self.full
         self.full = frame
+        self._shown = snap
         self.apply()
+        table = self.query_one(FrameTable)
         if self.focus_key is not None:
-            self.query_one(FrameTable).move_to_key(self.focus_key)
+            table.move_to_key(self.focus_key)
             self.focus_key = None
         if changed and old.height:
-            self.query_one(FrameTable).mark_changed(_changed_cells(old, frame, self.key_column))
+            table.mark_changed(_changed_cells(old, frame, self.key_column))
         if self.kpi.show_details:
             self.update_details()
 
-    def apply(self) -> None:
-        frame = self.full
+    def filtered(self) -> pl.DataFrame:
+        """The base rows through the status and group filters, the search and the sort."""
+        frame = self.base()
         if not frame.height:
-            self.query_one(FrameTable).set_frame(frame, self.columns())
-            return
-        if self.status_filter == "at_risk":
-            frame = frame.filter(pl.col("at_risk"))
+            return frame
+        if self.status_filter in ("at_risk", "will_miss"):
+            frame = frame.filter(pl.col(self.status_filter))
         elif self.status_filter:
             frame = frame.filter(pl.col("status") == self.status_filter)
         if self.group_filter and "group" in frame.columns:
@@ -245,79 +321,119 @@ class TableScreen(Screen[None]):
                 )
             elif self.reverse:
                 frame = frame.reverse()
+        return frame
+
+    def apply(self) -> None:
         table = self.query_one(FrameTable)
-        table.empty_text = t("msg.empty", self.lang)
-        table.set_frame(frame, self.columns())
+        table.empty_text = self.empty_text() if self.full.height or self._shown else ""
+        if self.kpi.snapshot is None:
+            table.empty_text = t("msg.loading", self.lang)
+        table.set_frame(self.filtered(), self.columns(), look=(self.search_text, self.lang))
         self.refresh_chrome()
+        self.update_current()
         self._refresh_footer()
+
+    def name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the search matches a name (highlighted in the table and the line below)."""
+        return spans(text, self.search_text) if self.search_text else []
 
     def refresh_chrome(self) -> None:
         """Status bar, breadcrumbs and the error line."""
-        counts = {}
-        if self.full.height:
-            counts = dict(self.full.group_by("status").len().iter_rows())
-            counts["at_risk"] = int(self.full.get_column("at_risk").sum())
+        counts: dict[str, int] = {}
+        base = self.base()
+        if base.height:
+            counts = dict(base.group_by("status").len().iter_rows())
+            counts["at_risk"] = int(base.get_column("at_risk").sum())
+            counts["will_miss"] = int(base.get_column("will_miss").sum())
         app = self.kpi
         snap = app.snapshot
+        lang = self.lang
         details = []
         if self.search_text:
-            details.append(t("bar.search", self.lang, what=clean(self.search_text)))
+            details.append(t("bar.search", lang, what=clean(self.search_text)))
         if self.group_filter:
-            details.append(
-                t(
-                    "bar.group",
-                    self.lang,
-                    what=clean(
-                        snap.definitions.group_name(self.group_filter)
-                        if snap
-                        else self.group_filter
-                    ),
-                )
-            )
+            name = snap.definitions.group_name(self.group_filter) if snap else self.group_filter
+            details.append(t("bar.group", lang, what=clean(name)))
         if self.sort_options and (self.sort_index or self.reverse):
-            name = t(self.sort_options[self.sort_index % len(self.sort_options)][0], self.lang)
-            details.append(t("bar.sort", self.lang, what=name + (" ↓" if self.reverse else "")))
+            name = t(self.sort_options[self.sort_index % len(self.sort_options)][0], lang)
+            arrow = f" {self.marks.descending}" if self.reverse else ""
+            details.append(t("bar.sort", lang, what=name + arrow))
         table = self.query_one(FrameTable)
-        details.append(t("bar.rows", self.lang, shown=table.row_count, total=self.full.height))
+        details.append(t("bar.rows", lang, shown=table.row_count, total=base.height))
+        periods = snap.period_list() if snap else []
         self.query_one(StatusBar).show(
             BarState(
                 title=snap.definitions.dashboard.title if snap else "kpitui",
-                lang=self.lang,
+                lang=lang,
                 counts=counts,
                 period=app.as_of,
-                latest=snap.period_list()[-1] if snap and snap.period_list() else None,
+                latest=periods[-1] if periods else None,
                 reloaded=app.reloaded_at,
                 live=app.live_state,
                 pending=len(app.pending),
                 active_filter=self.status_filter,
                 details="  ".join(details),
+                marks=self.marks,
             )
         )
-        _update(
-            self.query_one("#crumbs", Static),
-            Content(" › ").join([Content(clean(c)) for c in self.crumbs()]),
+        self.query_one("#crumbs", Line).show(
+            Content(self.marks.crumb).join([Content(clean(c)) for c in self.crumbs()])
         )
-        _update(self.query_one("#errors", Static), self.kpi.error_line())
+        self.query_one("#errors", Line).show(self.kpi.error_line())
+
+    def update_current(self) -> None:
+        row = self.query_one(FrameTable).row()
+        self.query_one("#current", Line).show(self.current_line(row) if row else Content(""))
+
+    def highlighted(self, text: str) -> Content:
+        """``text`` with the search matches in bold underline."""
+        content = Content(text)
+        for start, end in self.name_spans(text):
+            content = content.stylize("bold underline", start, end)
+        return content
 
     # -- details
 
     def on_frame_table_highlighted(self, message: FrameTable.Highlighted) -> None:
+        self.update_current()
         if self.kpi.show_details:
             self.update_details()
 
     def update_details(self) -> None:
         row = self.query_one(FrameTable).row()
         panel = self.query_one(DetailsPanel)
-        if row is not None:
-            panel.show(self.details_for(row))
-        else:
-            panel.show("")
+        panel.show(self.details_for(row) if row is not None else "")
 
     def details_for(self, row: dict[str, Any]) -> Any:
         raise NotImplementedError
 
     def action_open(self) -> None:
         raise NotImplementedError
+
+    # -- exports
+
+    def export_context(self) -> ExportContext:
+        """The view as shown: its rows, period, filter, search and sort."""
+        raise NotImplementedError
+
+    def export_details(self) -> dict[str, Any]:
+        """The metadata every view shares: period, filters, search, sort, breadcrumbs."""
+        details: dict[str, Any] = {"as_of": self.kpi.as_of}
+        filters = [x for x in (self.status_filter,) if x]
+        if self.group_filter:
+            filters.append(f"group={self.group_filter}")
+        if filters:
+            details["filters"] = ", ".join(filters)
+        if self.search_text:
+            details["search"] = self.search_text
+        if self.sort_options and (self.sort_index or self.reverse):
+            key = self.sort_options[self.sort_index % len(self.sort_options)][0]
+            details["sort"] = key.split(".", 1)[1] + (" desc" if self.reverse else "")
+        details["heading"] = " › ".join(self.crumbs())
+        return details
+
+    def shown_frame(self) -> pl.DataFrame:
+        return self.query_one(FrameTable).frame.drop("_fold", "at_risk", "will_miss", strict=False)
 
     # -- actions
 
@@ -337,22 +453,24 @@ class TableScreen(Screen[None]):
     def close_search(self, keep: bool) -> None:
         """Enter keeps the search, Esc cancels it; the table has the keys again at once."""
         search = self.query_one(SearchBox)
-        if keep:
-            self.search_text = search.value
-        else:
-            self.search_text = ""
+        self.search_text = search.value if keep else ""
         search.display = False
         self.set_focus(self.query_one(FrameTable))
         self.apply()
 
+    def _below_first(self) -> bool:
+        """Whether a screen other than the main view is below this one (Esc goes back)."""
+        stack = self.app.screen_stack
+        return self in stack and stack.index(self) >= 2
+
     def _can_go_back(self) -> bool:
         filtered = bool(self.search_text or self.status_filter or self.group_filter)
-        return len(self.app.screen_stack) > 2 or filtered
+        return self._below_first() or filtered
 
     def _refresh_footer(self) -> None:
         """Re-check the bindings only when what they depend on changed (the footer repaints)."""
         state = self._can_go_back()
-        if state != getattr(self, "_back_shown", None):
+        if state != self._back_shown:
             self._back_shown = state
             self.refresh_bindings()
 
@@ -375,7 +493,7 @@ class TableScreen(Screen[None]):
         if self.search_text or self.status_filter or self.group_filter:
             self.action_clear_filters()
             return
-        if len(self.app.screen_stack) > 2:
+        if self._below_first() and self.is_active:
             self.app.pop_screen()
 
     def action_filter(self) -> None:
@@ -413,20 +531,7 @@ class TableScreen(Screen[None]):
         self.apply()
 
     def action_details(self) -> None:
-        app = self.kpi
-        app.show_details = not app.show_details
-        for screen in app.screen_stack:
-            if isinstance(screen, TableScreen):
-                screen.query_one(DetailsPanel).set_class(app.show_details, "-visible")
-        if app.show_details:
-            self.update_details()
-
-
-def _update(widget: Static, content: Content) -> None:
-    """Update a one-line widget only when its text changes (a repaint costs terminal bytes)."""
-    if getattr(widget, "_kpitui_shown", None) != content.plain:
-        widget._kpitui_shown = content.plain  # type: ignore[attr-defined]
-        widget.update(content)
+        self.kpi.show_details = not self.kpi.show_details
 
 
 def _changed_cells(old: pl.DataFrame, new: pl.DataFrame, key: str) -> set[tuple[str, str]]:

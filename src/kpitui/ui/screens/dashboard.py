@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import polars as pl
+from textual.content import Content
 
-from kpitui.core import views
+from kpitui.core import numbers, views
 from kpitui.core.snapshot import Snapshot
 from kpitui.i18n import t
 from kpitui.ui import columns as cols
 from kpitui.ui import format as fmt
-from kpitui.ui.screens.base import URGENCY, TableScreen
+from kpitui.ui.glyphs import Marks
+from kpitui.ui.screens.base import URGENCY, ExportContext, TableScreen
 from kpitui.ui.widgets.details import details
 from kpitui.ui.widgets.frame_table import Column, FrameTable
 
@@ -54,17 +55,36 @@ class IndicatorScreen(TableScreen):
             out.append(self.kpi.agency_name(self.agency))
         return out
 
+    def shown_name(self, r: dict[str, Any]) -> str:
+        return fmt.text(r["name_en"] if self.lang == "en" and r.get("name_en") else r["name"])
+
     def columns(self) -> list[Column]:
-        lang = self.lang
-        return indicator_columns(lang, self.kpi.snapshot)
+        return indicator_columns(
+            self.lang, self.kpi.snapshot, self.marks, self.shown_name, self.name_spans, self.full
+        )
+
+    def current_line(self, row: dict[str, Any]) -> Content:
+        line = self.highlighted(self.shown_name(row))
+        group = fmt.text(row.get("group_name") or "")
+        if group:
+            line += Content.styled(f"{self.marks.sep}{group}", "dim")
+        return line
 
     def details_for(self, row: dict[str, Any]) -> Any:
         snap = self.kpi.snapshot
         ind = snap.definitions.indicator(row["indicator"]) if snap else None
-        if ind is None:
+        if ind is None or snap is None:
             return ""
         agency = self.kpi.agency_name(self.agency) if self.agency else ""
-        return details(ind, row, self.lang, snap.definitions.group_name(ind.group), agency)  # type: ignore[union-attr]
+        return details(
+            ind, row, self.lang, snap.definitions.group_name(ind.group), agency, self.marks
+        )
+
+    def export_context(self) -> ExportContext:
+        details = self.export_details()
+        if self.agency:
+            details["agency"] = self.agency
+        return ExportContext("agency" if self.agency else "summary", self.shown_frame(), details)
 
     def on_frame_table_selected(self, message: FrameTable.Selected) -> None:
         self.action_open()
@@ -85,45 +105,90 @@ class IndicatorScreen(TableScreen):
         self.app.push_screen(BreakdownScreen(key, parent))
 
 
-def indicator_columns(lang: str, snap: Snapshot | None) -> list[Column]:
+def indicator_columns(
+    lang: str,
+    snap: Snapshot | None,
+    marks: Marks,
+    name: Any,
+    name_spans: Any,
+    frame: pl.DataFrame | None = None,
+) -> list[Column]:
     units = {i.id: i.unit for i in snap.definitions.indicators} if snap else {}
 
     def unit(r: dict[str, Any]) -> str:
         return units.get(r["indicator"], "")
 
-    def name(r: dict[str, Any]) -> str:
-        return fmt.text(r["name_en"] if lang == "en" and r.get("name_en") else r["name"])
-
-    def value(key: str) -> Callable[[dict[str, Any]], str]:
-        return lambda r: fmt.value(r[key], unit(r), lang)
+    rows = (
+        list(frame.select("indicator", "value", "target").iter_rows())
+        if frame is not None and frame.height
+        else []
+    )
+    value_label, target_label = t("col.value", lang), t("col.target", lang)
+    value_width = cols.measure(
+        (fmt.value(v, units.get(i, ""), lang) for i, v, _ in rows), value_label, 7, 18
+    )
+    target_width = cols.measure(
+        (numbers.value(x, units.get(i, ""), lang) for i, _, x in rows), target_label, 6, 12
+    )
 
     return [
-        *cols.status_columns(lang),
-        Column("name", t("col.indicator", lang), 30, name, priority=100, flex=True),
+        *cols.status_columns(lang, marks),
+        Column(
+            "name",
+            t("col.indicator", lang),
+            24,
+            name,
+            priority=100,
+            flex=True,
+            source="name",
+            spans=lambda r: name_spans(name(r)),
+        ),
         Column(
             "group",
             t("col.group", lang),
-            12,
+            14,
             lambda r: fmt.text(r.get("group_name") or ""),
             priority=25,
+            yields=True,
+            hide=cols.all_empty("group_name"),
         ),
-        Column("value", t("col.value", lang), 10, value("value"), align="right", priority=95),
-        Column("target", t("col.target", lang), 9, value("target"), align="right", priority=80),
-        *cols.attainment_columns(lang),
-        Column("pace", t("col.pace", lang), 4, pace_cell, priority=60),
-        cols.trend_column(lang),
-        cols.change_column(lang, unit),
-        Column("period", t("col.period", lang), 7, lambda r: r["period"] or "", priority=55),
+        Column(
+            "value",
+            value_label,
+            value_width,
+            lambda r: fmt.value(r["value"], unit(r), lang),
+            align="right",
+            priority=95,
+        ),
+        Column(
+            "target",
+            target_label,
+            target_width,
+            lambda r: numbers.value(r["target"], unit(r), lang),
+            align="right",
+            priority=80,
+        ),
+        *cols.attainment_columns(lang, marks),
+        cols.pace_column(lang, marks),
+        cols.trend_column(lang, marks),
+        cols.change_column(lang, unit, marks),
+        Column(
+            "period",
+            t("col.period", lang),
+            7,
+            lambda r: r["period"] or "",
+            priority=40,
+            yields=True,
+            hide=cols.one_value("period"),
+        ),
         cols.missing_column(lang, priority=35),
         Column(
-            "owner", t("col.owner", lang), 14, lambda r: fmt.text(r.get("owner") or ""), priority=10
+            "owner",
+            t("col.owner", lang),
+            14,
+            lambda r: fmt.text(r.get("owner") or ""),
+            priority=10,
+            yields=True,
+            hide=cols.all_empty("owner"),
         ),
     ]
-
-
-def pace_cell(r: dict[str, Any]) -> str:
-    """✓ on pace / ✗ behind pace, and ⚠ when projected to miss the target."""
-    mark = {True: "✓", False: "✗"}.get(r.get("on_track"), " ")  # type: ignore[arg-type]
-    if r.get("will_meet") is False:
-        mark += "⚠"
-    return mark

@@ -1,9 +1,12 @@
-"""`e`: choose a format, a file name and a folder, then export what is on screen."""
+"""`e`: choose a format, a file name and a folder. The dialog only asks: it returns an
+:class:`ExportChoice` with ``dismiss()`` (None when cancelled), and ``ui.exporting`` exports."""
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,19 +14,30 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from kpitui.core import export
+from kpitui.core import export, formats
 from kpitui.i18n import t
 
-if TYPE_CHECKING:
-    from kpitui.ui.app import KpiApp
-    from kpitui.ui.screens.base import TableScreen
 
-FORMATS = ("xlsx", "csv", "json", "md", "html", "svg")
+@dataclass(frozen=True)
+class ExportChoice:
+    fmt: str
+    folder: str
+    name: str
+    """The file name as the user typed it (made safe), with the format's extension."""
 
 
-class ExportDialog(ModalScreen[None]):
+def with_extension(name: str, fmt: str) -> str:
+    """``name`` ending in the extension of ``fmt`` (another known extension is replaced)."""
+    ext = formats.get(fmt).extension
+    stem, dot, old = name.rpartition(".")
+    if dot and stem and old.lower() in {f.extension for f in formats.FORMATS.values()}:
+        name = stem
+    return f"{name}.{ext}"
+
+
+class ExportDialog(ModalScreen[ExportChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="export.cancel"),
+        Binding("escape", "cancel", "key.cancel", id="export.cancel"),
     ]
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
@@ -32,33 +46,34 @@ class ExportDialog(ModalScreen[None]):
     ExportDialog Horizontal { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, screen: TableScreen) -> None:
+    def __init__(
+        self, view: str, lang: str, first: str, folder: str, when: datetime | None = None
+    ) -> None:
         super().__init__()
-        self.origin = screen
-
-    @property
-    def kpi(self) -> KpiApp:
-        return self.app  # type: ignore[return-value]
+        self.view = view
+        self.lang = lang
+        self.first = first if first in formats.NAMES else "xlsx"
+        self.folder = folder
+        self.when = when
 
     def compose(self) -> ComposeResult:
-        lang = self.kpi.lang
-        first = self.kpi.config.export_formats[0] if self.kpi.config.export_formats else "xlsx"
+        lang = self.lang
         with Vertical():
             yield Label(t("export.title", lang), classes="title")
             yield Label(t("export.format", lang))
-            yield Select([(f, f) for f in FORMATS], value=first, allow_blank=False, id="format")
+            yield Select(
+                [(f, f) for f in _dialog_formats()],
+                value=self.first,
+                allow_blank=False,
+                id="format",
+            )
             yield Label(t("export.name", lang))
-            yield Input(self._file_name(first), id="name")
+            yield Input(export.default_name(self.view, self.first, self.when), id="name")
             yield Label(t("export.folder", lang))
-            yield Input(os.path.abspath(self.kpi.config.export_folder), id="folder")
+            yield Input(os.path.abspath(self.folder), id="folder")
             with Horizontal():
                 yield Button(t("export.ok", lang), variant="primary", id="ok")
                 yield Button(t("export.cancel", lang), id="cancel")
-
-    def _file_name(self, fmt: str) -> str:
-        from kpitui.ui.exporting import screen_table
-
-        return export.default_name(screen_table(self.kpi, self.origin).view, fmt, self.kpi.clock())
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).cursor_blink = False
@@ -67,32 +82,32 @@ class ExportDialog(ModalScreen[None]):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         name = self.query_one("#name", Input)
-        stem, _, _ = name.value.rpartition(".")
-        name.value = f"{stem or name.value}.{event.value}"
+        name.value = with_extension(name.value.strip() or self.view, str(event.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._export()
+        self._done()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
-            self._export()
+            self._done()
         else:
-            self.dismiss()
+            self.dismiss(None)
 
     def action_cancel(self) -> None:
-        self.dismiss()
+        self.dismiss(None)
 
-    def _export(self) -> None:
-        from kpitui.ui.exporting import export_screen
-
+    def _done(self) -> None:
         fmt = str(self.query_one("#format", Select).value)
-        name = export.safe_name(
-            self.query_one("#name", Input).value.strip()
-        ) or export.default_name("view", fmt)
+        typed = self.query_one("#name", Input).value.strip()
+        name = (
+            with_extension(export.safe_name(typed), fmt)
+            if typed
+            else export.default_name(self.view, fmt, self.when)
+        )
         folder = os.path.expanduser(self.query_one("#folder", Input).value.strip() or ".")
-        output = os.path.join(folder, name)
-        self.dismiss()
-        if os.path.exists(output):
-            export_screen(self.kpi, self.origin, fmt, folder=folder)  # a fresh numbered name
-        else:
-            export_screen(self.kpi, self.origin, fmt, folder=folder, output=output)
+        self.dismiss(ExportChoice(fmt, folder, name))
+
+
+def _dialog_formats() -> list[str]:
+    """Every format, the workbook first (what the weekly report is)."""
+    return ["xlsx", *(n for n in formats.NAMES if n != "xlsx")]

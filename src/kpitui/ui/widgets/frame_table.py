@@ -27,7 +27,7 @@ from textual.strip import Strip
 
 Row = dict[str, Any]
 CURSOR = Style(reverse=True, bold=True)
-MARKER = "▶"
+MATCH = Style(bold=True, underline=True)
 
 
 @dataclass(frozen=True)
@@ -44,21 +44,45 @@ class Column:
     """Columns with the lowest priority drop out first when space runs short."""
     flex: bool = False
     """Takes the width left over (at least ``width``)."""
+    yields: bool = False
+    """Drops out, while the flex column is narrower than its text, to give it room."""
+    source: str | None = None
+    """The frame column it shows: a flex column measures its text there."""
+    hide: Callable[[pl.DataFrame], bool] | None = None
+    """Whether the column has nothing to say for this frame (all empty, all the same)."""
+    spans: Callable[[Row], Sequence[tuple[int, int]]] | None = None
+    """Character ranges of the cell to highlight (search matches)."""
+    clip: str = "end"
+    """Where text that does not fit is cut: "end", or "start" (keeps the end: a line number)."""
 
 
-def layout(columns: Sequence[Column], width: int) -> list[tuple[Column, int]]:
-    """The columns that fit in ``width`` cells (one space between columns), with widths."""
+def layout(columns: Sequence[Column], width: int, want: int = 0) -> list[tuple[Column, int]]:
+    """The columns that fit in ``width`` cells (one space between columns), with widths.
+
+    Lowest priorities drop first. Then, while the flex column is narrower than ``want`` (its
+    longest text), the columns that yield drop too, lowest priority first: a name is worth
+    more than a sparkline.
+    """
     chosen = list(columns)
+
+    def need(cols: list[Column]) -> int:
+        return sum(c.width for c in cols) + len(cols) - 1
+
     while chosen:
-        need = sum(c.width for c in chosen) + len(chosen) - 1
-        if need <= width or len(chosen) == 1:
+        if need(chosen) <= width or len(chosen) == 1:
             break
         drop = min((c for c in chosen if not c.flex), key=lambda c: c.priority, default=None)
         if drop is None:
             break
         chosen.remove(drop)
-    spare = max(0, width - (sum(c.width for c in chosen) + len(chosen) - 1))
     flex = [c for c in chosen if c.flex]
+    if len(flex) == 1:
+        while flex[0].width + max(0, width - need(chosen)) < want:
+            drop = min((c for c in chosen if c.yields), key=lambda c: c.priority, default=None)
+            if drop is None:
+                break
+            chosen.remove(drop)
+    spare = max(0, width - need(chosen))
     out = []
     for c in chosen:
         extra = spare // len(flex) if c in flex and flex else 0
@@ -73,20 +97,23 @@ class FrameTable(ScrollView, can_focus=True):
         "frame-table--header",
         "frame-table--changed",
         "frame-table--dim",
+        "frame-table--match",
     }
     DEFAULT_CSS = """
     FrameTable { height: 1fr; overflow-x: hidden; overflow-y: auto; scrollbar-size-vertical: 1; }
     FrameTable > .frame-table--header { text-style: bold underline; }
     FrameTable > .frame-table--changed { text-style: bold underline; background: $warning 30%; }
     FrameTable > .frame-table--dim { color: $text-muted; }
+    FrameTable > .frame-table--match { text-style: bold underline; }
     """
+    INHERIT_BINDINGS = False  # a scroll view's "Scroll Left"... would do nothing here
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "move(1)", "Down", show=False, id="table.down"),
-        Binding("up,k", "move(-1)", "Up", show=False, id="table.up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
-        Binding("home,g", "first", "Top", show=False, id="table.top"),
-        Binding("end,G", "last", "Bottom", show=False, id="table.bottom"),
+        Binding("down,j", "move(1)", "key.down", show=False, id="table.down"),
+        Binding("up,k", "move(-1)", "key.up", show=False, id="table.up"),
+        Binding("pagedown", "page(1)", "key.page_down", show=False, id="table.page_down"),
+        Binding("pageup", "page(-1)", "key.page_up", show=False, id="table.page_up"),
+        Binding("home,g", "first", "key.top", show=False, id="table.top"),
+        Binding("end,G", "last", "key.bottom", show=False, id="table.bottom"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False, init=False)
@@ -115,35 +142,62 @@ class FrameTable(ScrollView, can_focus=True):
         self._keys: list[str] = []
         self._cache: dict[tuple[int, int, bool], Strip] = {}
         self._changed: dict[tuple[str, str], float] = {}
-        self._layout: tuple[int, int, list[tuple[Column, int]]] | None = None
+        self._layout: tuple[object, list[tuple[Column, int]]] | None = None
+        self._hidden: frozenset[str] = frozenset()
+        self._want = 0
+        self._look: object = None
         self.empty_text = ""
+        """Shown when there is no row (several lines allowed)."""
+        self.marker = "▶"
+        """In the gutter of the cursor row."""
+        self.cut = "…"
+        """Ends a text cut to fit (one cell)."""
 
     def _columns_for(self, width: int) -> list[tuple[Column, int]]:
+        key = (width, _signature(self.columns), self._hidden, self._want)
         cached = self._layout
-        if cached is None or cached[0] != width or cached[1] != id(self.columns):
-            cached = (width, id(self.columns), layout(self.columns, width))
+        if cached is None or cached[0] != key:
+            shown = [c for c in self.columns if c.key not in self._hidden]
+            cached = (key, layout(shown, width, self._want))
             self._layout = cached
-        return cached[2]
+        return cached[1]
+
+    def shown_columns(self) -> list[str]:
+        """Keys of the columns on screen now."""
+        width = self.scrollable_content_region.width or self.size.width
+        return [c.key for c, _ in self._columns_for(max(1, width - 1))]
 
     # -- data
 
     def set_frame(
-        self, frame: pl.DataFrame, columns: Sequence[Column] | None = None, keep: str | None = None
+        self,
+        frame: pl.DataFrame,
+        columns: Sequence[Column] | None = None,
+        keep: str | None = None,
+        look: object = None,
     ) -> None:
         """Show ``frame``; the cursor stays on the row whose key is ``keep`` (or the same key).
 
         When only some rows changed (a live reload), only their lines are repainted: a
-        one-value change costs a line on the terminal, not a screen.
+        one-value change costs a line on the terminal, not a screen. ``look`` is anything else
+        the cells depend on (the search that is highlighted): when it changes, every line is.
         """
         previous = keep if keep is not None else self.cursor_key
-        old_frame, old_keys, old_signature = self.frame, self._keys, _signature(self.columns)
+        old_frame, old_keys = self.frame, self._keys
+        old_look = (_signature(self.columns), self._hidden, self._want, self._look)
+        self._look = look
         self.frame = frame
         if columns is not None:
             self.columns = list(columns)
         self._keys = frame.get_column(self.key_column).to_list() if frame.height else []
+        self._hidden = frozenset(
+            c.key for c in self.columns if c.hide is not None and frame.height and c.hide(frame)
+        )
+        self._want = _longest(frame, self.columns)
         changed = (
             _changed_rows(old_frame, frame)
-            if (old_keys == self._keys and old_signature == _signature(self.columns))
+            if old_keys == self._keys
+            and old_look == (_signature(self.columns), self._hidden, self._want, look)
             else None
         )
         self.virtual_size = Size(1, len(self._keys) + 1)
@@ -268,9 +322,10 @@ class FrameTable(ScrollView, can_focus=True):
             return self._header(width, base)
         index = round(self.scroll_y) + y - 1
         if index >= len(self._keys):
-            if index == 0 and self.empty_text:
+            lines = self.empty_text.split("\n") if not self._keys else []
+            if index < len(lines):
                 dim = self.get_component_rich_style("frame-table--dim")
-                text = set_cell_size(" " + self.empty_text, width)
+                text = set_cell_size(" " + lines[index], width)
                 return Strip([Segment(text, base + dim)], width)
             return Strip.blank(width, base)
         key = (index, width, index == self.cursor)
@@ -301,11 +356,12 @@ class FrameTable(ScrollView, can_focus=True):
         now = time.monotonic()
         # A marker in the gutter: the cursor stays visible with NO_COLOR and on terminals
         # that do not render reverse video.
-        segments = [Segment(MARKER if cursor else " ", base + CURSOR if cursor else base)]
+        segments = [Segment(self.marker if cursor else " ", base + CURSOR if cursor else base)]
         for i, (col, w) in enumerate(self._columns_for(width - 1)):
             if i:
                 segments.append(Segment(" ", base + cursor_style if cursor_style else base))
-            text = _fit(col.cell(row), w, col.align)
+            raw = col.cell(row)
+            text = _fit(raw, w, col.align, self.cut, col.clip)
             style = base
             if col.style is not None:
                 extra = col.style(row)
@@ -315,13 +371,51 @@ class FrameTable(ScrollView, can_focus=True):
                 style = style + changed_style
             if cursor_style is not None:
                 style = style + cursor_style
-            segments.append(Segment(text, style))
+            marks = col.spans(row) if col.spans is not None and col.align == "left" else ()
+            if marks and col.clip == "end":
+                match = self.get_component_rich_style("frame-table--match", partial=True)
+                visible = len(text) - len(self.cut) if cell_len(raw) > w else len(raw)
+                segments.extend(_highlighted(text, visible, marks, style, style + match))
+            else:
+                segments.append(Segment(text, style))
         end_style = base + cursor_style if cursor_style else base
         return Strip(segments).adjust_cell_length(width, end_style)
 
 
 def _signature(columns: Sequence[Column]) -> tuple[tuple[object, ...], ...]:
     return tuple((c.key, c.label, c.width, c.align, c.priority, c.flex) for c in columns)
+
+
+WANT_AT_MOST = 50
+"""A flex column asks for room up to this many cells (longer names are cut, and read in full
+on the line under the table)."""
+
+
+def _longest(frame: pl.DataFrame, columns: Sequence[Column]) -> int:
+    """The length of the longest text of the flex column (capped), from the frame at once."""
+    for c in columns:
+        if c.flex and c.source and frame.height and c.source in frame.columns:
+            longest = frame.get_column(c.source).cast(pl.String).str.len_chars().max()
+            return min(WANT_AT_MOST, int(longest or 0) + 2)  # type: ignore[arg-type]
+    return 0
+
+
+def _highlighted(
+    text: str, shown: int, marks: Sequence[tuple[int, int]], style: Style, match: Style
+) -> list[Segment]:
+    """``text`` with the ``marks`` among its first ``shown`` characters in ``match``."""
+    out: list[Segment] = []
+    at = 0
+    for start, end in sorted(marks):
+        start, end = max(start, at), min(end, shown)
+        if start >= end:
+            continue
+        if start > at:
+            out.append(Segment(text[at:start], style))
+        out.append(Segment(text[start:end], match))
+        at = end
+    out.append(Segment(text[at:], style))
+    return out
 
 
 def _changed_rows(old: pl.DataFrame, new: pl.DataFrame) -> list[int] | None:
@@ -334,11 +428,20 @@ def _changed_rows(old: pl.DataFrame, new: pl.DataFrame) -> list[int] | None:
         return None
 
 
-def _fit(text: str, width: int, align: str) -> str:
-    """Exactly ``width`` cells: truncated with an ellipsis, padded left or right."""
+def _fit(text: str, width: int, align: str, cut: str = "…", clip: str = "end") -> str:
+    """Exactly ``width`` cells: cut with a mark (at the end, or at the start to keep the
+    end), padded left or right."""
     if width <= 0:
         return ""
     if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+        if width <= cell_len(cut):
+            return set_cell_size(text, width)
+        room = width - cell_len(cut)
+        if clip == "start":
+            tail = text[-room:]
+            while cell_len(tail) > room:
+                tail = tail[1:]
+            return set_cell_size(cut + tail, width)
+        return set_cell_size(text, room) + cut
     pad = " " * (width - cell_len(text))
     return pad + text if align == "right" else text + pad
