@@ -301,13 +301,14 @@ def _view(snap: Snapshot, args: argparse.Namespace):  # type: ignore[no-untyped-
 
 def cmd_show(args: argparse.Namespace) -> int:
     from kpitui import report
-    from kpitui.palette import glyphs, wants_ascii
+    from kpitui.palette import glyphs, startup_environ, wants_ascii
 
     snap = _load(_paths(args.paths))
     _check_choices(snap, args)
     lang = _lang(args, snap)
     view, frame = _view(snap, args)
-    marks = glyphs(wants_ascii(os.environ, getattr(args, "ascii", False)))
+    ascii = wants_ascii(startup_environ(), getattr(args, "ascii", False))
+    marks = glyphs(ascii)
     if view == "breakdown":
         headers, rows, statuses = report.breakdown_rows(snap, frame, lang, marks)
         ind = snap.definitions.indicator(args.indicator)
@@ -317,6 +318,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         title = snap.definitions.dashboard.title
         if view == "agency":
             title = f"{title} — {snap.tree.names.get(args.agency, args.agency)}"
+    if ascii:  # a terminal that shows ASCII only gets names without their accents too
+        from kpitui.asciifold import to_ascii
+
+        title, headers = to_ascii(title), [to_ascii(h) for h in headers]
+        rows = [[to_ascii(c) for c in row] for row in rows]
     report.print_table(title, headers, rows, statuses)
     return _report_errors(snap, lang)
 

@@ -28,6 +28,8 @@ a locale that is not UTF-8, ``TERM=linux`` or ``vt100``, or ``--ascii`` (:func:`
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -98,6 +100,22 @@ def _charset_is_utf8(locale: str) -> bool:
         return False
     _, dot, charset = name.partition(".")
     return bool(dot) and charset.lower().replace("-", "").replace("_", "") == "utf8"
+
+
+_COERCED = frozenset({"C.UTF-8", "C.utf8", "UTF-8"})
+
+
+def startup_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The locale variables as the user set them.
+
+    When the locale is C or POSIX, Python starts in UTF-8 mode and writes
+    ``LC_CTYPE=C.UTF-8`` into its own environment (PEP 538, PEP 540): read as is, ``LANG=C``
+    would look like UTF-8. That variable is set aside so that ``LANG`` decides again.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if sys.flags.utf8_mode and not env.get("LC_ALL") and env.get("LC_CTYPE") in _COERCED:
+        env.pop("LC_CTYPE")
+    return env
 
 
 def wants_ascii(environ: Mapping[str, str], flag: bool = False) -> bool:

@@ -719,3 +719,22 @@ def test_svg_export_builds_no_table_and_hashes_nothing(data, tmp_path, monkeypat
     assert code == 0, err
     assert out.read_text(encoding="utf-8").lstrip().startswith("<svg")
     assert hashing.cache_info() == before
+
+
+def test_show_under_lang_c_writes_ascii_only(tmp_path):
+    """Python coerces LANG=C to a UTF-8 LC_CTYPE in its own environment (PEP 538): the
+    locale the user set still decides, and names lose their accents rather than their
+    letters on a terminal that shows ASCII only."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    env["LANG"] = "C"
+    done = subprocess.run(
+        [sys.executable, "-m", "kpitui", "show"], env=env, capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.isascii(), [line for line in done.stdout.splitlines() if not line.isascii()][
+        :3
+    ]
+    assert b"Chuyen doi so 2023 - tinh Ba Ria - Vung Tau" in done.stdout
+    assert b"v dat" in done.stdout and b"x cham" in done.stdout

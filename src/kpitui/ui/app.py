@@ -255,7 +255,7 @@ class KpiApp(App[int]):
         """A picture of the screen as the terminal shows it (in ASCII, ASCII)."""
         svg = super().export_screenshot(title=title, simplify=simplify)
         if self.ascii:
-            from kpitui.ui.terminal import to_ascii
+            from kpitui.asciifold import to_ascii
 
             svg = to_ascii(svg)
         return svg

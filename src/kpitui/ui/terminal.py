@@ -11,61 +11,10 @@ Textual computed still lines up.
 
 from __future__ import annotations
 
-import os
-import sys
-import unicodedata
-from collections.abc import Mapping
-from functools import lru_cache
-
-from rich.cells import cell_len
 from textual.drivers.linux_driver import LinuxDriver
 
-from kpitui.palette import wants_ascii
-
-_COERCED = frozenset({"C.UTF-8", "C.utf8", "UTF-8"})
-
-_SYMBOLS: dict[str, str] = {
-    # status, pace and arrows
-    "✓": "v", "✔": "v", "✗": "x", "✘": "x", "⚠": "!", "·": ".", "•": "*", "●": "*", "○": "o",
-    "▲": "+", "▼": "-", "↑": "^", "↓": "v", "←": "<", "→": ">", "▸": ">", "▶": ">", "◀": "<",
-    "›": ">", "‹": "<", "»": ">", "«": "<", "‖": "|", "⏎": "<", "⌫": "<", "Δ": "D", "×": "x",
-    # punctuation
-    "…": ".", "—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " ",
-    "đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ß": "s", "æ": "a", "Æ": "A", "ł": "l", "Ł": "L",
-    # box drawing and blocks (Textual's borders, scroll bars and rules)
-    "─": "-", "━": "-", "═": "=", "╌": "-", "┄": "-", "▔": "-", "▁": " ", "‾": "-",
-    "│": "|", "┃": "|", "║": "|", "╎": "|", "┆": "|", "▏": "|", "▎": "|", "▍": "|", "▌": "|",
-    "▋": "|", "▊": "|", "▉": "|", "▐": "|", "▕": "|",
-    # lower blocks: a scroll bar's partial thumb (the widgets' own bars are ASCII already)
-    "█": "#", "▇": " ", "▆": " ", "▅": " ", "▄": " ", "▃": " ", "▂": " ",
-    "░": ":", "▒": ":", "▓": "#",
-}  # fmt: skip
-
-
-@lru_cache(maxsize=4096)
-def _char(ch: str) -> str:
-    """One character as ASCII of the same width on the terminal."""
-    symbol = _SYMBOLS.get(ch)
-    if symbol is not None:
-        return symbol
-    width = cell_len(ch)
-    if width == 0:
-        return ""
-    base = "".join(
-        c for c in unicodedata.normalize("NFD", ch) if c.isascii() and not unicodedata.combining(c)
-    )
-    if len(base) == 1 and base.isprintable() and width == 1:
-        return base
-    if 0x2500 <= ord(ch) <= 0x257F:  # other box drawing: corners and crossings
-        return "+"
-    return "?" * width
-
-
-def to_ascii(text: str) -> str:
-    """``text`` with every character ASCII (control characters, escape sequences kept)."""
-    if text.isascii():
-        return text
-    return "".join(ch if ch.isascii() else _char(ch) for ch in text)
+from kpitui.asciifold import to_ascii
+from kpitui.palette import startup_environ, wants_ascii
 
 
 class AsciiDriver(LinuxDriver):
@@ -73,19 +22,6 @@ class AsciiDriver(LinuxDriver):
 
     def write(self, data: str) -> None:
         super().write(to_ascii(data))
-
-
-def startup_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The locale variables as the user set them.
-
-    When the locale is C or POSIX, Python starts in UTF-8 mode and writes
-    ``LC_CTYPE=C.UTF-8`` into its own environment (PEP 538, PEP 540): read as is, ``LANG=C``
-    would look like UTF-8. That variable is set aside so that ``LANG`` decides again.
-    """
-    env = dict(os.environ if environ is None else environ)
-    if sys.flags.utf8_mode and not env.get("LC_ALL") and env.get("LC_CTYPE") in _COERCED:
-        env.pop("LC_CTYPE")
-    return env
 
 
 def sixteen_colours() -> bool:
