@@ -131,7 +131,11 @@ def test_show_glyph_and_word(
     assert cli.main(["show", str(director), "--lang", lang]) == 0
     lines = capsys.readouterr().out.splitlines()[3:]
     expected = _words_by_indicator(lang)
+    from kpitui.asciifold import to_ascii
+
     for line, ident in zip(lines, expected, strict=True):
         status = STATUS_OF[ident]
-        assert line.startswith(f"{marks.status[status]} {expected[ident]} ")
+        # A terminal that shows ASCII only gets the words without their accents.
+        word = to_ascii(expected[ident]) if marks is ASCII else expected[ident]
+        assert line.startswith(f"{marks.status[status]} {word} ")
         assert f" {ident} " in line
